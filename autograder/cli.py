@@ -1,0 +1,50 @@
+"""The `nlpgrade` command line: a thin dispatcher.
+
+Each subcommand lives in its own module with a `main(argv)` entry point, imported lazily so
+that `nlpgrade quiz ...` never pays for torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# subcommand -> (module, one-line help). Modules are imported only when their command runs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "grade": ("autograder.commands.grade", "grade a folder of submissions with hidden tests"),
+    "check": ("autograder.commands.check", "run the public tests on your file, in the sandbox"),
+    "release": ("autograder.commands.release", "generate the student stubs from the references"),
+    "prove": ("autograder.commands.prove", "prove a test suite: reference full, stub 0, mistakes lose"),
+    "demo": ("autograder.commands.demo", "grade the bundled example submissions"),
+    "quiz": ("autograder.quiz.cli", "concept quizzes: take, review, validate, grade, stats, export"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: nlpgrade COMMAND [ARGS...]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += ["", "Run `nlpgrade COMMAND --help` for a command's options."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help"):
+        print(usage())
+        return 0
+    if args[0] == "--version":
+        from autograder import __version__
+
+        print(f"nlpgrade {__version__}")
+        return 0
+    entry = COMMANDS.get(args[0])
+    if entry is None:
+        print(f"nlpgrade: unknown command {args[0]!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(entry[0])
+    return int(module.main(args[1:]) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `nlpgrade` subcommand, each with `main(argv) -> int`."""
