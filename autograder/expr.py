@@ -16,31 +16,23 @@ three steps:
 Work is bounded: the text length, the nesting depth, numeric literals and powers of numbers
 are all capped, so that no input can make sympy build a number with millions of digits.
 
-`equivalent` decides whether two expressions are equal. It runs numeric spot checks at
-random points that respect each symbol's assumptions (a positive symbol gets positive
-values), and `sympy.simplify` of the difference. Both run in a forked child process, which
-the parent kills when `timeout_s` runs out: a signal cannot interrupt sympy stuck inside a
-C-level big-integer operation, but SIGKILL always ends it. Where fork is unavailable (not
-POSIX, or other threads are running, which makes fork unsafe), the checks run in-process,
-with simplify interrupted by `signal.setitimer` on the main thread; off the main thread,
-simplify is skipped and the verdict rests on the numeric checks alone.
+`equivalent` (implemented in autograder/equivalence.py, re-exported here) decides whether two
+expressions are equal: numeric spot checks that respect each symbol's assumptions, plus
+`sympy.simplify` of the difference, both in a forked child that is killed when the timeout
+runs out (see that module for the fallbacks where fork is unavailable).
 """
 
 from __future__ import annotations
 
 import ast
-import os
-import random
 import re
-import select
-import signal
-import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sympy
+
+from autograder.equivalence import equivalent
 
 __all__ = [
     "CONSTANTS",
@@ -52,7 +44,7 @@ __all__ = [
 
 MAX_DEPTH = 100  # nesting levels of the syntax tree
 MAX_LITERAL_EXPONENT = 300  # 1e300 is the largest literal; 1e301 is rejected
-MAX_RESULT_DIGITS = 10_000  # a power of numbers may have at most this many digits
+MAX_RESULT_DIGITS = 4_000  # numbers may have at most this many digits (Python prints 4300)
 
 
 class ExpressionError(ValueError):
@@ -97,8 +89,8 @@ _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
   | (?P<number>(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)
-  | (?P<name>[^\W\d]\w*)
   | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)
+  | (?P<name>[^\W\d](?:(?![⁰¹²³⁴⁵⁶⁷⁸⁹])\w)*)
   | (?P<op>\*\*|[-+*/^(),·×−÷])
     """,
     re.VERBOSE,
@@ -144,16 +136,21 @@ def _tokens(text: str) -> Iterator[_Token]:
         pos = m.end()
 
 
-def _rewrite(text: str, callables: set[str]) -> _Source:
-    """Tokenize, make implicit products explicit, and replace names and numbers by placeholders."""
+def _rewrite(text: str, values: set[str], functions: set[str]) -> _Source:
+    """Tokenize, make implicit products explicit, and replace names and numbers by placeholders.
+
+    `values` are the names that denote values; any other name before `(` is a function call.
+    An unknown name that is a run of known ones (`dmu`, `dμσ`) is read as their product.
+    """
     pieces: list[tuple[str, int]] = []  # (code, original column)
     names: dict[str, str] = {}
     numbers: dict[str, str] = {}
     depth = 0
     open_columns: list[int] = []
     prev: _Token | None = None
-    for tok in _tokens(text):
-        if prev is not None and _implicit_product(prev, tok, callables):
+    for tok in _split_names(_tokens(text), values, functions):
+        _check_adjacent(prev, tok)
+        if prev is not None and _implicit_product(prev, tok, values):
             pieces.append(("*", tok.column))
         if tok.kind == "name":
             key = f"_n{len(names)}"
@@ -165,7 +162,12 @@ def _rewrite(text: str, callables: set[str]) -> _Source:
             pieces.append((key, tok.column))
         elif tok.kind == "sup":
             exponent = tok.text.translate(_SUPERSCRIPTS)
-            pieces.append((f"**({exponent})", tok.column))
+            if not re.fullmatch(r"-?\d+", exponent):
+                raise ExpressionError(f"bad superscript {tok.text!r}", column=tok.column + 1)
+            key = f"_k{len(numbers)}"
+            numbers[key] = exponent.lstrip("-")
+            sign = "-" if exponent.startswith("-") else ""
+            pieces.append((f"**({sign}{key})", tok.column))
         else:
             if tok.text == "(":
                 depth += 1
@@ -184,24 +186,59 @@ def _rewrite(text: str, callables: set[str]) -> _Source:
         prev = tok
     if open_columns:
         raise ExpressionError("'(' is never closed", column=open_columns[-1] + 1)
+    if prev is not None and prev.kind == "op" and prev.text not in "()":
+        raise ExpressionError(
+            f"ends with {prev.text!r}: something is missing after it", column=prev.column + 1
+        )
     code = ""
     columns: list[int] = []
-    for piece, column in pieces:
-        code += piece
-        columns += [column] * len(piece)
+    for piece, column in pieces:  # a space between pieces keeps placeholders apart
+        code += piece + " "
+        columns += [column] * (len(piece) + 1)
     columns.append(len(text))  # "at the end"
     return _Source(code, columns, names, numbers)
 
 
-def _implicit_product(prev: _Token, tok: _Token, callables: set[str]) -> bool:
+def _split_names(
+    tokens: Iterator[_Token], values: set[str], functions: set[str]
+) -> Iterator[_Token]:
+    known = sorted(values, key=len, reverse=True)
+    for tok in tokens:
+        parts = None
+        if tok.kind == "name" and tok.text not in values and tok.text not in functions:
+            parts = _split_into(tok.text, known)
+        if not parts:
+            yield tok
+            continue
+        column = tok.column
+        for part in parts:
+            yield _Token("name", part, column)
+            column += len(part)
+
+
+_BINARY = {"**", "^", "*", "/", "·", "×", "÷"}
+
+
+def _check_adjacent(prev: _Token | None, tok: _Token) -> None:
+    """Catch the common slips early, with a better message than a syntax error."""
+    if tok.kind != "op":
+        return
+    if tok.text in _BINARY and (prev is None or (prev.kind == "op" and prev.text != ")")):
+        after = "at the start" if prev is None else f"after {prev.text!r}"
+        raise ExpressionError(f"{tok.text!r} {after}: a value is missing", column=tok.column + 1)
+    if tok.text == ")" and prev is not None and prev.text == "(":
+        raise ExpressionError("empty parentheses", column=prev.column + 1)
+
+
+def _implicit_product(prev: _Token, tok: _Token, values: set[str]) -> bool:
     """True where two adjacent tokens mean a product: `2d`, `d mu`, `)(`, `x(y+1)`, `²x`."""
-    ends_value = prev.kind in ("number", "sup") or (prev.kind == "name") or prev.text == ")"
+    ends_value = prev.kind in ("number", "sup", "name") or prev.text == ")"
     starts_value = tok.kind in ("number", "name") or tok.text == "("
     if not (ends_value and starts_value):
         return False
     if prev.kind == "number" and tok.kind == "number":
         return False  # "2 3" is a typo, not 6; let the parser reject it
-    if prev.kind == "name" and tok.text == "(" and prev.text in callables:
+    if prev.kind == "name" and tok.text == "(" and prev.text not in values:
         return False  # a function call
     return True
 
@@ -226,15 +263,16 @@ def parse_expression(
     if not text.strip():
         raise ExpressionError("empty expression")
     funcs = dict(DEFAULT_FUNCTIONS if functions is None else functions)
-    callables = set(funcs) - set(symbols)
-    source = _rewrite(text, callables)
+    source = _rewrite(text, set(symbols) | set(CONSTANTS), set(funcs))
     try:
         tree = ast.parse(source.code, mode="eval")
     except SyntaxError as exc:
         offset = None if exc.offset is None else max(exc.offset - 1, 0)
         if offset is not None and offset >= len(source.code):
             offset = len(source.code)
-        raise ExpressionError("not a valid expression", column=source.original_column(offset))
+        raise ExpressionError(
+            "not a valid expression", column=source.original_column(offset)
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("too complex to parse") from None
     walker = _Walker(source, symbols, funcs)
@@ -281,17 +319,20 @@ class _Walker:
         right = self.build(node.right, depth + 1)
         op = node.op
         if isinstance(op, ast.Add):
-            return left + right
-        if isinstance(op, ast.Sub):
-            return left - right
-        if isinstance(op, ast.Mult):
-            return left * right
-        if isinstance(op, ast.Div):
-            return left / right
-        if isinstance(op, ast.Pow):
+            result = left + right
+        elif isinstance(op, ast.Sub):
+            result = left - right
+        elif isinstance(op, ast.Mult):
+            result = left * right
+        elif isinstance(op, ast.Div):
+            result = left / right
+        elif isinstance(op, ast.Pow):
             _check_power(left, right, self.column(node))
-            return left**right
-        raise self.fail(f"{_describe(op)} is not allowed (use + - * / ^)", node)
+            result = left**right
+        else:
+            raise self.fail(f"{_describe(op)} is not allowed (use + - * / ^)", node)
+        _check_coefficient(result, self.column(node))
+        return result
 
     def name(self, node: ast.Name) -> sympy.Expr:
         if node.id in self.source.numbers:
@@ -318,8 +359,6 @@ class _Walker:
             raise self.fail(f"{name}() needs an argument", node)
         args = []
         for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise self.fail("'*' unpacking is not allowed", arg)
             args.append(self.build(arg, depth + 1))
         try:
             return self.functions[name](*args)
@@ -328,15 +367,12 @@ class _Walker:
 
 
 def _describe(node: ast.AST) -> str:
-    names = {
-        "Compare": "a comparison", "Attribute": "attribute access ('.')",
-        "Subscript": "indexing ('[]')", "Constant": "this literal", "Lambda": "lambda",
-        "BoolOp": "'and'/'or'", "Tuple": "a tuple (a stray ',')", "Mod": "'%'",
-        "FloorDiv": "'//'", "MatMult": "'@'", "BitXor": "'^'", "BitAnd": "'&'",
-        "BitOr": "'|'", "LShift": "'<<'", "RShift": "'>>'", "Invert": "'~'", "Not": "'not'",
-    }
-    kind = type(node).__name__
-    return names.get(kind, kind)
+    """Name the construct for an error message; the tokenizer already rejects most others."""
+    if isinstance(node, ast.Tuple):
+        return "a ',' outside a function call"
+    if isinstance(node, ast.Starred):
+        return "'*' unpacking"
+    return f"{type(node).__name__} syntax"
 
 
 def _number(literal: str, column: int | None) -> sympy.Expr:
@@ -375,199 +411,39 @@ def _check_power(base: sympy.Expr, exponent: sympy.Expr, column: int | None) -> 
             )
 
 
+_MAX_BITS = int(MAX_RESULT_DIGITS * 3.33)
+
+
+def _check_coefficient(result: sympy.Expr, column: int | None) -> None:
+    """Reject a product or sum whose exact numeric part has grown past MAX_RESULT_DIGITS."""
+    coefficient = result if result.is_Rational else None
+    if coefficient is None and (result.is_Mul or result.is_Add) and result.args[0].is_Rational:
+        coefficient = result.args[0]
+    if coefficient is not None and max(
+        int(coefficient.p).bit_length(), int(coefficient.q).bit_length()
+    ) > _MAX_BITS:
+        raise ExpressionError(
+            f"number too large (more than {MAX_RESULT_DIGITS} digits)", column=column
+        )
+
+
 def _unknown_name(name: str, symbols: Mapping[str, sympy.Symbol]) -> str:
-    known = sorted(symbols, key=len, reverse=True)
-    split = _split_into(name, known)
-    hint = f"; did you mean {'*'.join(split)!r}?" if split and len(split) > 1 else ""
     listing = ", ".join(sorted(symbols)) or "none"
-    return f"unknown name {name!r} (variables: {listing}){hint}"
+    shown = name if len(name) <= 30 else name[:27] + "..."
+    return f"unknown name {shown!r} (variables: {listing})"
 
 
 def _split_into(name: str, known: list[str]) -> list[str] | None:
-    """Split `dmu` into [`d`, `mu`] when it is a run of known names (greedy, longest first)."""
-    if not name:
-        return []
-    for k in known:
-        if k and name.startswith(k):
-            rest = _split_into(name[len(k):], known)
+    """Split `dmu` into [`d`, `mu`] when it is a run of known names, preferring long names.
+
+    Dynamic programming from the end, so that no input makes it backtrack exponentially.
+    """
+    best: list[list[str] | None] = [None] * len(name) + [[]]
+    for start in range(len(name) - 1, -1, -1):
+        for k in known:  # longest first
+            rest = best[start + len(k)] if k and name.startswith(k, start) else None
             if rest is not None:
-                return [k, *rest]
-    return None
-
-
-# ---------------------------------------------------------------- equivalence
-
-
-_NUMERIC_PRECISION = 30  # decimal digits of the spot checks
-_RELATIVE_TOLERANCE = 1e-9
-
-
-def equivalent(
-    a: sympy.Expr, b: sympy.Expr, *, timeout_s: float = 2.0, numeric_checks: int = 8
-) -> bool:
-    """True when `a` and `b` are the same function of their symbols.
-
-    Equal when simplify(a - b) is 0, or when both agree at `numeric_checks` random points
-    that respect the symbols' assumptions. A point where both are defined and they differ
-    makes them different unless simplify proves the difference is zero within `timeout_s`.
-    """
-    diff = sympy.expand(a - b) if _small(a) and _small(b) else a - b
-    if diff == 0:
-        return True
-    if _can_fork():
-        verdicts = _in_child(a, b, numeric_checks, timeout_s)
-    else:
-        verdicts = _in_process(a, b, numeric_checks, timeout_s)
-    if verdicts.get("simplify") == "zero":
-        return True
-    return verdicts.get("numeric") == "equal"
-
-
-def _small(e: sympy.Expr) -> bool:
-    """Cheap to expand: few operations and no large powers."""
-    return sympy.count_ops(e) <= 40 and all(
-        not p.exp.is_number or abs(p.exp) <= 8 for p in e.atoms(sympy.Pow)
-    )
-
-
-def _numeric_verdict(a: sympy.Expr, b: sympy.Expr, checks: int) -> str:
-    """'equal', 'different' or 'unknown' (too few points where both are defined)."""
-    symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
-    rng = random.Random(20240917)  # fixed: the same question always gets the same points
-    valid = 0
-    for _ in range(4 * checks):
-        point = {s: sympy.Float(_sample(s, rng), _NUMERIC_PRECISION) for s in symbols}
-        va = _value(a, point)
-        vb = _value(b, point)
-        if va is None or vb is None:
-            continue
-        scale = max(1.0, abs(va), abs(vb))
-        if abs(va - vb) > _RELATIVE_TOLERANCE * scale:
-            return "different"
-        valid += 1
-        if valid >= checks:
-            return "equal"
-    return "equal" if valid >= max(1, checks // 2) else "unknown"
-
-
-def _value(e: sympy.Expr, point: dict[sympy.Symbol, sympy.Float]) -> complex | None:
-    """The value of `e` at `point`, or None where it is undefined or out of float range."""
-    try:
-        v = e.evalf(_NUMERIC_PRECISION, subs=point)
-        if not v.is_number or v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-            return None
-        z = complex(v)
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError, ArithmeticError):
-        return None
-    if z != z or abs(z) == float("inf"):
-        return None
-    return z
-
-
-def _sample(s: sympy.Symbol, rng: random.Random) -> float:
-    """A value that the symbol's assumptions allow: positive symbols get positive values."""
-    if s.is_integer:
-        if s.is_positive:
-            return rng.randint(1, 12)
-        if s.is_nonnegative:
-            return rng.randint(0, 12)
-        if s.is_negative:
-            return -rng.randint(1, 12)
-        if s.is_nonpositive:
-            return -rng.randint(0, 12)
-        value = rng.randint(-12, 12)
-        return value if value != 0 or not s.is_nonzero else 1
-    magnitude = 10 ** rng.uniform(-1.0, 0.7)  # 0.1 .. 5, spread over decades
-    if s.is_positive or s.is_nonnegative:
-        return magnitude
-    if s.is_negative or s.is_nonpositive:
-        return -magnitude
-    return magnitude if rng.random() < 0.5 else -magnitude
-
-
-def _simplify_verdict(a: sympy.Expr, b: sympy.Expr) -> str:
-    return "zero" if sympy.simplify(a - b) == 0 else "nonzero"
-
-
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-def _in_child(a: sympy.Expr, b: sympy.Expr, checks: int, timeout_s: float) -> dict[str, str]:
-    """Run both checks in a forked child; SIGKILL it when the time is up.
-
-    The child writes `numeric=<verdict>` and then `simplify=<verdict>`, one line each. The
-    parent stops reading as soon as the answer is settled.
-    """
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: never returns, never runs the parent's cleanup
-        code = 0
-        try:
-            os.close(read_fd)
-            numeric = _numeric_verdict(a, b, checks)
-            os.write(write_fd, f"numeric={numeric}\n".encode())
-            if numeric != "equal":
-                os.write(write_fd, f"simplify={_simplify_verdict(a, b)}\n".encode())
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    verdicts: dict[str, str] = {}
-    buffer = b""
-    deadline = time.monotonic() + timeout_s
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
+                best[start] = [k, *rest]
                 break
-            ready, _, _ = select.select([read_fd], [], [], left)
-            if not ready:
-                break
-            chunk = os.read(read_fd, 4096)
-            if not chunk:
-                break  # child finished (or died)
-            buffer += chunk
-            for line in buffer.decode().splitlines():
-                key, _, value = line.partition("=")
-                verdicts[key] = value
-            if verdicts.get("numeric") == "equal" or "simplify" in verdicts:
-                break
-    finally:
-        os.close(read_fd)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-    return verdicts
+    return best[0]
 
-
-class _Timeout(Exception):
-    pass
-
-
-def _in_process(a: sympy.Expr, b: sympy.Expr, checks: int, timeout_s: float) -> dict[str, str]:
-    """The fallback without fork: numeric checks, then simplify under an interval timer."""
-    verdicts = {"numeric": _numeric_verdict(a, b, checks)}
-    if verdicts["numeric"] == "equal":
-        return verdicts
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        return verdicts  # no way to stop simplify: rely on the numeric checks
-
-    def on_alarm(signum: int, frame: object) -> None:
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    try:
-        verdicts["simplify"] = _simplify_verdict(a, b)
-    except _Timeout:
-        pass
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    return verdicts
