@@ -1,0 +1,68 @@
+"""Where quizzes and a learner's own files live.
+
+Quizzes: `<course>/quizzes/*.yaml`. The course is `--course DIR`; else the nearest parent of
+the current directory that has `quizzes/` next to `assignments/`; else the checkout this
+package was installed from. A learner's review state and unfinished quizzes live in the
+user data directory (platformdirs), unless `--state` / `--progress` say otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+QUIZ_SUFFIXES = (".yaml", ".yml")
+STATE_FILE = "quiz-review.sqlite3"
+
+
+class NotFound(LookupError):
+    """A quiz or course that does not exist; the message lists what does."""
+
+
+def course_root(explicit: Path | None = None) -> Path:
+    if explicit is not None:
+        if not (explicit / "quizzes").is_dir():
+            raise NotFound(f"--course {explicit}: no quizzes/ folder there")
+        return explicit.resolve()
+    here = Path.cwd().resolve()
+    for candidate in [here, *here.parents]:
+        if (candidate / "quizzes").is_dir() and (candidate / "assignments").is_dir():
+            return candidate
+    installed = Path(__file__).resolve().parents[2]
+    if (installed / "quizzes").is_dir():
+        return installed
+    raise NotFound("no course found: run inside a course (a folder with quizzes/ and "
+                   "assignments/) or pass --course DIR")
+
+
+def all_quiz_files(course: Path | None = None) -> list[Path]:
+    folder = course_root(course) / "quizzes"
+    return sorted(p for p in folder.iterdir() if p.suffix in QUIZ_SUFFIXES and p.is_file())
+
+
+def resolve_quiz(name: str, course: Path | None = None) -> Path:
+    """A quiz file from a path or a topic name (`transformer` -> quizzes/transformer.yaml)."""
+    as_path = Path(name)
+    if as_path.suffix in QUIZ_SUFFIXES or "/" in name:
+        if as_path.is_file():
+            return as_path
+        raise NotFound(f"{name}: no such file")
+    files = all_quiz_files(course)
+    for path in files:
+        if path.stem == name:
+            return path
+    known = ", ".join(p.stem for p in files) or "none"
+    raise NotFound(f"no quiz {name!r} (topics: {known})")
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("nlpgrade", appauthor=False))
+
+
+def default_state() -> Path:
+    return data_dir() / STATE_FILE
+
+
+def default_progress(quiz_id: str) -> Path:
+    return data_dir() / "progress" / f"{quiz_id}.yaml"

@@ -1,0 +1,145 @@
+"""The terminal side of `take` and `review` (rich): showing questions and outcomes, and
+reading answers until one can be graded.
+
+Quiz text is printed as plain text, never as rich markup: a prompt about `[CLS]` must show
+`[CLS]`, not be read as a style tag.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.rule import Rule
+from rich.text import Text
+
+from autograder.quiz.answers import AnswerError, label, labels_hint, parse_response
+from autograder.quiz.schema import (
+    AnyQuestion,
+    MultipleChoice,
+    Numeric,
+    Ordering,
+    ScoringRule,
+    ShortText,
+    SingleChoice,
+    Symbolic,
+    TrueFalse,
+)
+from autograder.quiz.scoring import Outcome, score_response
+from autograder.quiz.shuffle import Order
+
+PROMPT = "answer> "
+_MARKS = {"correct": ("✓ Correct", "bold green"), "partial": ("◐ Partly right", "bold yellow"),
+          "incorrect": ("✗ Incorrect", "bold red"), "unanswered": ("· Not answered", "dim"),
+          "invalid": ("? Could not read the answer", "bold magenta")}
+
+
+def make_console() -> Console:
+    return Console(markup=False, highlight=False, emoji=False)
+
+
+def points(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+def show_question(console: Console, q: AnyQuestion, order: Order, *, number: int,
+                  total: int) -> None:
+    tags = ", ".join(q.tags)
+    unit = "pt" if q.points == 1 else "pts"
+    console.print()
+    console.print(Rule(Text(f"Question {number}/{total} · {points(q.points)} {unit} · {tags}"),
+                       style="cyan"))
+    console.print(Text(q.prompt.rstrip()))
+    if isinstance(q, Numeric) and q.unit:
+        console.print(Text(f"(unit: {q.unit})", style="dim"))
+    console.print()
+    if isinstance(q, (SingleChoice, MultipleChoice)):
+        for pos, i in enumerate(order):
+            console.print(Text(f"  {label(pos)}) {q.options[i].text}"))
+    elif isinstance(q, Ordering):
+        for pos, i in enumerate(order):
+            console.print(Text(f"  {label(pos)}) {q.items[i]}"))
+    if order:
+        console.print()
+    console.print(Text(input_hint(q, order), style="dim"))
+
+
+def input_hint(q: AnyQuestion, order: Order) -> str:
+    if isinstance(q, SingleChoice):
+        return f"Type one letter ({labels_hint(len(order))})."
+    if isinstance(q, MultipleChoice):
+        return (f"Select all that apply: type letters ({labels_hint(len(order))}), "
+                "e.g. 'a c', or '-' for none.")
+    if isinstance(q, TrueFalse):
+        return "Type t (true) or f (false)."
+    if isinstance(q, Numeric):
+        return "Type a number (e.g. 0.25, 1/4, 2.5e-3)."
+    if isinstance(q, Symbolic):
+        names = []
+        for name, var in q.variables.items():
+            names.append(f"{name} ({', '.join(var.aliases)})" if var.aliases else name)
+        return (f"Type an expression in {', '.join(names)}; use ^ or ** for powers, "
+                "e.g. 2*x^2 or sqrt(x).")
+    if isinstance(q, ShortText):
+        return "Type a short answer."
+    if isinstance(q, Ordering):
+        return f"Type the letters ({labels_hint(len(order))}) in the right order, e.g. 'c a b'."
+    return ""
+
+
+def show_outcome(console: Console, q: AnyQuestion, outcome: Outcome, *,
+                 running: tuple[float, float] | None = None) -> None:
+    mark, style = _MARKS[outcome.status]
+    line = Text(mark, style=style)
+    line.append(f" ({points(outcome.score)}/{points(outcome.max_score)})")
+    if running is not None:
+        line.append(f" · score {points(running[0])}/{points(running[1])}", style="bold")
+    console.print(line)
+    if not outcome.is_correct:
+        console.print(Text(f"  Correct answer: {outcome.correct_answer}"))
+    for note in outcome.feedback:
+        console.print(Text(f"  {note}", style="italic"))
+    why = Text()
+    why.append("Why: ", style="bold")
+    why.append(q.explanation.rstrip())
+    console.print(why)
+
+
+def show_error(console: Console, message: str) -> None:
+    console.print(Text(f"  {message.rstrip('.')}. Try again.", style="yellow"))
+
+
+def ask(console: Console, q: AnyQuestion, order: Order, *, rule: ScoringRule) -> Outcome:
+    """Read answers until one can be graded; empty lines and unreadable answers ask again.
+
+    KeyboardInterrupt and EOFError (Ctrl-C, Ctrl-D) propagate to the caller.
+    """
+    while True:
+        typed = console.input(PROMPT).strip()
+        if not typed:
+            continue
+        try:
+            response = parse_response(q, typed, order)
+        except AnswerError as err:
+            show_error(console, str(err))
+            continue
+        outcome = score_response(q, response, order=order, rule=rule)
+        if outcome.status != "invalid":
+            return outcome
+        show_error(console, "; ".join(outcome.feedback))
+
+
+def when(moment: datetime, now: datetime) -> str:
+    """'now', 'in 10 minutes', 'in 3 hours', 'in 2 days', 'overdue by 1 day', ..."""
+    seconds = (moment - now).total_seconds()
+    if 0 < seconds < 60:
+        return "in under a minute"
+    if -60 < seconds <= 0:
+        return "now"
+    span = abs(seconds)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if span >= size:
+            count = round(span / size)
+            text = f"{count} {unit}{'' if count == 1 else 's'}"
+            break
+    return f"in {text}" if seconds > 0 else f"overdue by {text}"

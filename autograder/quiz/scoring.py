@@ -1,0 +1,163 @@
+"""Scoring: one response to one question -> points, a status and the feedback to show.
+
+No UI and no I/O here. The partial-credit rules for `multiple` questions:
+
+- all-or-nothing: full points only for exactly the correct set.
+- net-correct (PrairieLearn's "PC", the default): (right picks - wrong picks) / #correct,
+  floored at 0. Picking everything, or guessing at random, earns about nothing.
+- each-answer (PrairieLearn's "EDC"): the share of options decided correctly, picked or not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from autograder.quiz.answers import (
+    AnswerError,
+    Response,
+    correct_answer,
+    format_response,
+    parse_response,
+)
+from autograder.quiz.schema import (
+    AnyQuestion,
+    MultipleChoice,
+    Numeric,
+    Ordering,
+    Quiz,
+    ScoringRule,
+    ShortText,
+    SingleChoice,
+    Symbolic,
+    TrueFalse,
+)
+from autograder.quiz.shuffle import display_order
+
+Status = Literal["correct", "partial", "incorrect", "unanswered", "invalid"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one question for one learner."""
+
+    question_id: str
+    score: float
+    max_score: float
+    status: Status
+    response: str = ""  # as the learner saw it: letters, the number, the text
+    correct_answer: str = ""  # the key, in the learner's letters
+    feedback: tuple[str, ...] = field(default_factory=tuple)  # from the options picked
+
+    @property
+    def is_correct(self) -> bool:
+        return self.status == "correct"
+
+
+def multiple_fraction(selected: frozenset[int], correct: frozenset[int], n_options: int,
+                      rule: ScoringRule) -> float:
+    """The fraction of the points a check-all-that-apply answer earns under `rule`."""
+    if selected == correct:
+        return 1.0
+    if rule == "all-or-nothing":
+        return 0.0
+    if rule == "net-correct":
+        net = len(selected & correct) - len(selected - correct)
+        return max(0.0, net / len(correct))
+    wrong_decisions = len(selected - correct) + len(correct - selected)
+    return 1.0 - wrong_decisions / n_options
+
+
+def fraction(question: AnyQuestion, response: Response, rule: ScoringRule) -> float:
+    """The fraction of the points earned. Symbolic answers that do not parse raise
+    autograder.expr.ExpressionError (a ValueError)."""
+    if isinstance(question, (SingleChoice, MultipleChoice)):
+        assert isinstance(response, frozenset)
+        correct = frozenset(i for i, o in enumerate(question.options) if o.correct)
+        if isinstance(question, SingleChoice):
+            return 1.0 if response == correct else 0.0
+        return multiple_fraction(response, correct, len(question.options), rule)
+    if isinstance(question, TrueFalse):
+        return 1.0 if response is question.answer else 0.0
+    if isinstance(question, Numeric):
+        assert isinstance(response, float)
+        return 1.0 if _close(response, question) else 0.0
+    if isinstance(question, ShortText):
+        assert isinstance(response, str)
+        return 1.0 if _matches(response, question) else 0.0
+    if isinstance(question, Ordering):
+        return 1.0 if response == tuple(range(len(question.items))) else 0.0
+    if isinstance(question, Symbolic):
+        assert isinstance(response, str)
+        from autograder.quiz import symbolic  # sympy: only when a symbolic answer is graded
+
+        return 1.0 if symbolic.is_equivalent(question, response) else 0.0
+    raise TypeError(f"unknown question type {type(question).__name__}")
+
+
+def score_response(question: AnyQuestion, response: Response, *, order: tuple[int, ...],
+                   rule: ScoringRule) -> Outcome:
+    shown = format_response(question, response, order)
+    key = correct_answer(question, order)
+    try:
+        earned = fraction(question, response, rule)
+    except ValueError as err:  # a symbolic answer that does not parse
+        return Outcome(question.id, 0.0, question.points, "invalid", shown, key, (str(err),))
+    status: Status = ("correct" if earned >= 1.0 else "partial" if earned > 0
+                      else "incorrect")
+    return Outcome(question.id, round(earned * question.points, 6), question.points, status,
+                   shown, key, _feedback(question, response, order))
+
+
+def score_raw(question: AnyQuestion, raw: object, *, seed: int | None,
+              rule: ScoringRule) -> Outcome:
+    """Score an answer as written in an answer file (None: not answered)."""
+    order = display_order(question, seed)
+    if raw is None or raw == "":
+        return Outcome(question.id, 0.0, question.points, "unanswered", "",
+                       correct_answer(question, order))
+    try:
+        response = parse_response(question, raw, order)
+    except AnswerError as err:
+        return Outcome(question.id, 0.0, question.points, "invalid", str(raw),
+                       correct_answer(question, order), (str(err),))
+    return score_response(question, response, order=order, rule=rule)
+
+
+def score_answers(quiz: Quiz, answers: dict[str, object], *, seed: int | None) -> list[Outcome]:
+    """Every question of `quiz`, in order, scored against `answers` (question id -> raw)."""
+    return [score_raw(q, answers.get(q.id), seed=seed, rule=quiz.rule_for(q))
+            for q in quiz.questions]
+
+
+def _close(value: float, question: Numeric) -> bool:
+    err = abs(value - question.answer)
+    tol = question.tolerance
+    return bool((tol.abs is not None and err <= tol.abs + 1e-12)
+                or (tol.rel is not None and err <= tol.rel * abs(question.answer) + 1e-12))
+
+
+def normalise_text(text: str, *, case_sensitive: bool) -> str:
+    text = " ".join(text.split())
+    return text if case_sensitive else text.casefold()
+
+
+def _matches(text: str, question: ShortText) -> bool:
+    norm = normalise_text(text, case_sensitive=question.case_sensitive)
+    if any(norm == normalise_text(a, case_sensitive=question.case_sensitive)
+           for a in question.accept):
+        return True
+    flags = 0 if question.case_sensitive else re.IGNORECASE
+    return any(re.fullmatch(p, norm, flags) for p in question.regex)
+
+
+def _feedback(question: AnyQuestion, response: Response, order: tuple[int, ...]) -> tuple[str, ...]:
+    if isinstance(question, (SingleChoice, MultipleChoice)):
+        assert isinstance(response, frozenset)
+        return tuple(question.options[i].feedback for i in order
+                     if i in response and question.options[i].feedback)
+    if isinstance(question, TrueFalse):
+        text = question.feedback_true if response is True else question.feedback_false
+        return (text,) if text else ()
+    return ()
