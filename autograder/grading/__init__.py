@@ -1,0 +1,1 @@
+"""Grading: the pytest session the grader owns, the worker pool, and submission intake."""

@@ -1,0 +1,286 @@
+"""The pytest plugin of a grading session: fixtures, collection checks, and the grading loop.
+
+The grader owns the pytest session: its own ini (`-c`), no conftest, no assertion rewriting,
+no plugin autoload. Tests are collected once per worker; `pytest_runtestloop` then runs all
+of them for each submission it is handed, against that submission's sandbox.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import sys
+import time
+import types
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from _pytest.runner import runtestprotocol
+
+from autograder.course import Assignment
+from autograder.grading.submission import Submission
+from autograder.proxy import student_proxy
+from autograder.results import SubmissionResult, TestResult, not_run
+from autograder.sandbox.errors import (
+    SandboxCrashed,
+    SandboxTimeout,
+    StudentError,
+)
+from autograder.sandbox.session import ImportFailed, SandboxSession
+from autograder.sandbox.zygote_client import Zygote
+
+EXCINFO = pytest.StashKey[dict[str, Any]]()
+MAX_RESTARTS = 5
+MAX_MESSAGE = 4000
+
+
+@dataclass
+class Current:
+    """The submission being graded right now."""
+
+    submission: Submission
+    session: SandboxSession
+    proxy: Any
+
+
+class GradingPlugin:
+    def __init__(self, assignment: Assignment, *, zygote: Zygote, device: str, run_seed: int,
+                 public_only: bool, isolation: str, cap_processes: bool,
+                 tasks: Iterable[Submission],
+                 on_result: Callable[[SubmissionResult], None]) -> None:
+        self.assignment = assignment
+        self.zygote = zygote
+        self._device = device
+        self.run_seed = run_seed
+        self.public_only = public_only
+        self.isolation = isolation
+        self.cap_processes = cap_processes
+        self.tasks = tasks
+        self.on_result = on_result
+        self.problems: list[str] = []
+        self.current: Current | None = None
+        self._reference: Any = None
+
+    # --- fixtures -----------------------------------------------------------------------------
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        value = zlib.crc32(f"{self.run_seed}:{request.node.name}".encode()) & 0x7FFFFFFF
+        random.seed(value)
+        np.random.seed(value)
+        torch.manual_seed(value)
+        return value
+
+    @pytest.fixture
+    def device(self) -> torch.device:
+        return torch.device(self._device)
+
+    @pytest.fixture
+    def student(self, seed: int) -> Any:
+        current = self.current
+        if current is None:
+            raise RuntimeError("the student fixture is only available while grading")
+        session = current.session
+        if not session.alive():
+            if session.restarts >= MAX_RESTARTS:
+                raise SandboxCrashed(f"the sandbox stopped {MAX_RESTARTS} times; the remaining "
+                                     "tests were not run")
+            try:
+                session.restart()
+            except ImportFailed as err:
+                raise SandboxCrashed(f"the sandbox could not be restarted: {err}") from None
+            current.proxy = student_proxy(session, self.assignment.module_names,
+                                          current.submission.files)
+        session.request("seed", None, on_object=_refuse, on_handle=_refuse_handle, seed=seed)
+        return current.proxy
+
+    @pytest.fixture(scope="session")
+    def reference(self) -> Any:
+        if self._reference is None:
+            self._reference = load_reference(self.assignment)
+        return self._reference
+
+    # --- collection ---------------------------------------------------------------------------
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.problems.append(f"cannot collect {report.nodeid or 'the tests'}:\n"
+                                 f"{report.longreprtext[-3000:]}")
+
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        seen: dict[str, str] = {}
+        total = 0.0
+        for item in items:
+            where = item.nodeid
+            mark = item.get_closest_marker("points")
+            if mark is None or not mark.args:
+                self.problems.append(f"{where}: no @points(n): every graded test must declare "
+                                     "its points (from autograder.testing import points)")
+            else:
+                total += float(mark.args[0]) if not item.get_closest_marker("gpu") else 0.0
+            if item.name in seen:
+                self.problems.append(f"{where}: the test name {item.name!r} is also used by "
+                                     f"{seen[item.name]}; names must be unique")
+            seen[item.name] = where
+            if visibility(item, self.assignment) == "public" and "reference" in getattr(
+                    item, "fixturenames", ()):
+                self.problems.append(f"{where}: a public test may not use the `reference` "
+                                     "fixture (students do not have it)")
+            if item.get_closest_marker("gpu") and self._device != "cuda":
+                item.add_marker(pytest.mark.skip(reason="needs a CUDA device (--device cuda)"))
+        if not self.public_only:
+            declared = self.assignment.manifest.points
+            gpu_points = sum(float(i.get_closest_marker("points").args[0]) for i in items
+                             if i.get_closest_marker("gpu") and i.get_closest_marker("points"))
+            if abs(total + gpu_points - declared) > 1e-9:
+                self.problems.append(
+                    f"{self.assignment.public_dir / 'assignment.yaml'}: field 'points': says "
+                    f"{declared:g}, but the tests add up to {total + gpu_points:g}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Any:
+        report = yield
+        if call.excinfo is not None:
+            item.stash.setdefault(EXCINFO, {})[call.when] = call.excinfo.value
+        return report
+
+    # --- grading ------------------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if self.problems:
+            return True
+        for task in self.tasks:
+            self.on_result(self.grade(task, session.items))
+        return True
+
+    def grade(self, sub: Submission, items: list[pytest.Item]) -> SubmissionResult:
+        started = time.monotonic()
+        listing = [(item.name, item_points(item), visibility(item, self.assignment))
+                   for item in items]
+        result = SubmissionResult(student=sub.student, score=0.0,
+                                  max_score=sum(p for _, p, _ in listing), status="graded",
+                                  isolation=self.isolation, seed=self.run_seed)
+        if sub.status != "ok":
+            result.status = sub.status
+            result.message = sub.problem
+            result.tests = not_run(listing, f"not run: {sub.problem}")
+            return result
+        limits = self.assignment.manifest.limits
+        session = SandboxSession(self.zygote, files=sub.files,
+                                 imports=self.assignment.module_names
+                                 + self.assignment.support_names,
+                                 limits=limits, seed=self.run_seed, device=self._device,
+                                 cap_processes=self.cap_processes)
+        try:
+            session.start()
+        except ImportFailed as err:
+            result.status = "import_error"
+            result.message = (f"{err.feedback()}\nFix this first: run `nlpgrade check "
+                              f"{self.assignment.slug}` to see it on your machine.")
+            result.tests = not_run(listing, f"not run: your code could not be imported "
+                                            f"({err.type_name}: {err.message})")
+            result.stdout = session.stdout_text()
+            result.duration_s = round(time.monotonic() - started, 3)
+            return result
+        if session.missing_isolation:
+            result.isolation += " (without: " + ", ".join(session.missing_isolation) + ")"
+        self.current = Current(sub, session, student_proxy(session, self.assignment.module_names,
+                                                           sub.files))
+        try:
+            for index, item in enumerate(items):
+                nextitem = items[index + 1] if index + 1 < len(items) else None
+                result.tests.append(self.run_item(item, nextitem, session))
+        finally:
+            self.current = None
+            session.close()
+        result.score = sum(t.score for t in result.tests)
+        result.max_score = sum(t.max_score for t in result.tests)
+        result.stdout = session.stdout_text()
+        result.duration_s = round(time.monotonic() - started, 3)
+        failed = [t for t in result.tests if t.status not in ("passed", "skipped")]
+        result.message = (f"{len(result.tests) - len(failed)} of {len(result.tests)} tests "
+                          "passed" + (f"; {len(failed)} lost points" if failed else ""))
+        return result
+
+    def run_item(self, item: pytest.Item, nextitem: pytest.Item | None,
+                 session: SandboxSession) -> TestResult:
+        pts = item_points(item)
+        vis = visibility(item, self.assignment)
+        if session.deadline <= time.monotonic():
+            return TestResult(item.name, 0.0, pts, "timeout",
+                              "not run: the submission's time budget of "
+                              f"{session.limits.submission_timeout_s:.0f} s was used up", vis)
+        item.stash[EXCINFO] = {}
+        reports = runtestprotocol(item, log=False, nextitem=nextitem)
+        errors = item.stash[EXCINFO]
+        for report in reports:
+            if report.skipped and report.when in ("setup", "call"):
+                reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+                return TestResult(item.name, 0.0, 0.0, "skipped",
+                                  str(reason).removeprefix("Skipped: "), vis)
+            if report.failed and report.when in ("setup", "call"):
+                status, message = explain(errors.get(report.when))
+                return TestResult(item.name, 0.0, pts, status, message[:MAX_MESSAGE], vis)
+        return TestResult(item.name, pts, pts, "passed", "", vis)
+
+
+def explain(exc: BaseException | None) -> tuple[str, str]:
+    """(status, student-facing message) for the exception that ended a test."""
+    if isinstance(exc, SandboxTimeout):
+        return "timeout", str(exc)
+    if isinstance(exc, SandboxCrashed):
+        return "crashed", str(exc)
+    if isinstance(exc, StudentError):
+        return "error", exc.feedback()
+    if isinstance(exc, AssertionError):
+        return "failed", str(exc) or "a check failed (it has no message: please tell your " \
+                                     "instructor)"
+    if isinstance(exc, pytest.fail.Exception):
+        return "failed", str(exc)
+    if isinstance(exc, AttributeError) and "has no attribute" in str(exc):
+        return "error", str(exc)
+    if exc is None:
+        return "error", "the test failed without an exception"
+    return "error", (f"the test could not check your result ({type(exc).__name__}: {exc}); "
+                     "check the return types against the README")
+
+
+def item_points(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("points")
+    return float(mark.args[0]) if mark is not None and mark.args else 0.0
+
+
+def visibility(item: pytest.Item, assignment: Assignment) -> str:
+    return "public" if item.path == assignment.public_tests else "hidden"
+
+
+def load_reference(assignment: Assignment) -> Any:
+    """Import the reference modules in the grader (support modules importable beside them)."""
+    for directory in (assignment.public_dir, assignment.solution_dir):
+        if str(directory) not in sys.path:
+            sys.path.insert(0, str(directory))
+    modules: dict[str, types.ModuleType] = {}
+    for name in assignment.module_names:
+        spec = importlib.util.spec_from_file_location(name, assignment.reference_path(
+            f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        modules[name] = module
+    if len(modules) == 1:
+        return next(iter(modules.values()))
+    return types.SimpleNamespace(**modules)
+
+
+def _refuse(obj: Any) -> dict[str, Any]:
+    raise TypeError(f"cannot send {type(obj).__name__}")
+
+
+def _refuse_handle(hid: int, type_name: str) -> Any:
+    raise TypeError("unexpected handle")

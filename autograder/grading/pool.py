@@ -1,0 +1,146 @@
+"""A pool of grading workers on one machine.
+
+Each worker is a trusted process with its own jailed zygote and its own pytest session; it
+pays the torch import and the test collection once. Workers pull one submission at a time.
+If a worker dies (it should not: student code never runs in it), its submission is retried
+once on a fresh worker and otherwise recorded with the reason, so the batch always finishes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from autograder.course import load_assignment
+from autograder.grading.engine import Options, run_session
+from autograder.grading.submission import Submission, read_submission
+from autograder.results import SubmissionResult, not_run
+from autograder.yamlfile import ConfigError
+
+GRACE_S = 60.0  # beyond a submission's own budget, before a silent worker is presumed hung
+
+
+@dataclass(frozen=True)
+class Job:
+    course: str
+    slug: str
+    options: Options
+
+
+def _worker(conn: Connection, job: dict[str, Any], worker_index: int) -> None:
+    options = Options(**{**job["options"], "worker_index": worker_index})
+    try:
+        assignment = load_assignment(Path(job["course"]), job["slug"])
+
+        def tasks() -> Iterator[Submission]:
+            while True:
+                conn.send(("next", None))
+                task = conn.recv()
+                if task is None:
+                    return
+                student, directory = task
+                yield read_submission(assignment, student, Path(directory))
+
+        run_session(assignment, tasks(), lambda r: conn.send(("result", r.to_json())), options)
+        conn.send(("done", None))
+    except ConfigError as err:
+        conn.send(("config", str(err)))
+    except BaseException:
+        conn.send(("fatal", traceback.format_exc()))
+
+
+class _Slot:
+    def __init__(self, ctx: Any, job: Job, index: int) -> None:
+        self.index = index
+        self.conn, theirs = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(theirs, {
+            "course": job.course, "slug": job.slug, "options": asdict(job.options)}, index),
+            daemon=True, name=f"nlpgrade-worker-{index}")
+        self.proc.start()
+        theirs.close()
+        self.task: tuple[str, str] | None = None
+        self.task_started = 0.0
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
+                on_result: Callable[[SubmissionResult], None]) -> None:
+    """Grade every (student, folder); `on_result` is called once per student, in any order."""
+    assignment = load_assignment(Path(job.course), job.slug)
+    budget = assignment.manifest.limits.submission_timeout_s + GRACE_S
+    ctx = mp.get_context("spawn")
+    queue = [(s, str(d)) for s, d in students]
+    attempts: dict[str, int] = {}
+    slots = [_Slot(ctx, job, i) for i in range(max(1, min(workers, len(queue) or 1)))]
+    next_index = len(slots)
+    try:
+        while slots:
+            ready = wait([s.conn for s in slots] + [s.proc.sentinel for s in slots],
+                         timeout=5.0)
+            now = time.monotonic()
+            for slot in list(slots):
+                hung = slot.task is not None and now - slot.task_started > budget
+                if slot.conn in ready:
+                    try:
+                        kind, payload = slot.conn.recv()
+                    except (EOFError, OSError):
+                        kind, payload = "died", None
+                elif slot.proc.sentinel in ready or hung:
+                    kind, payload = ("hung" if hung else "died"), None
+                else:
+                    continue
+                if kind == "next":
+                    slot.task = queue.pop(0) if queue else None
+                    slot.task_started = time.monotonic()
+                    slot.conn.send(slot.task)
+                elif kind == "result":
+                    on_result(SubmissionResult.from_json(payload))
+                    slot.task = None
+                elif kind == "done":
+                    slot.stop()
+                    slots.remove(slot)
+                elif kind == "config":
+                    raise ConfigError(payload)
+                elif kind == "fatal" and slot.task is None:
+                    raise RuntimeError(f"a grading worker failed before grading:\n{payload}")
+                else:  # fatal, died, hung: the worker is gone; its submission is not lost
+                    slot.stop()
+                    slots.remove(slot)
+                    if slot.task is not None:
+                        student, directory = slot.task
+                        attempts[student] = attempts.get(student, 0) + 1
+                        if attempts[student] < 2:
+                            queue.insert(0, slot.task)
+                        else:
+                            on_result(_lost(assignment, student, kind, payload))
+                    if queue:
+                        slots.append(_Slot(ctx, job, next_index))
+                        next_index += 1
+    finally:
+        for slot in slots:
+            slot.stop()
+
+
+def _lost(assignment: Any, student: str, kind: str, detail: Any) -> SubmissionResult:
+    """The record of a submission whose worker failed twice: zero, with the reason."""
+    reason = {"hung": "the grader stopped responding while grading it",
+              "died": "the grading worker died while grading it",
+              "fatal": "the grader failed while grading it"}.get(kind, kind)
+    message = (f"not graded: {reason}, twice. This is a grader problem, not yours: the "
+               "instructor will regrade it.")
+    if isinstance(detail, str):
+        message += f"\n{detail[-2000:]}"
+    return SubmissionResult(student=student, score=0.0, max_score=assignment.manifest.points,
+                            status="graded", message=message,
+                            tests=not_run([], message))

@@ -1,0 +1,64 @@
+"""Terminal output of a graded batch: the class table and, per student, why points were lost."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from autograder.results import SubmissionResult, TestResult
+
+STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
+                "crashed": "bold red", "skipped": "dim", "graded": "green",
+                "missing": "dim", "import_error": "red"}
+
+
+def first_line(text: str, width: int = 90) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def reason(result: SubmissionResult) -> str:
+    """One line saying why the student got this score."""
+    if result.status != "graded":
+        return first_line(result.message)
+    lost = [t for t in result.tests if t.status not in ("passed", "skipped")]
+    if not lost:
+        return "all tests passed"
+    worst = lost[0]
+    return f"{len(lost)} tests lost points; first: {worst.name}: {first_line(worst.output, 60)}"
+
+
+def class_table(title: str, results: list[SubmissionResult]) -> Table:
+    table = Table(title=title, title_justify="left", expand=False)
+    table.add_column("Student", style="bold")
+    table.add_column("Score", justify="right")
+    table.add_column("Status")
+    table.add_column("Reason", overflow="fold")
+    for r in sorted(results, key=lambda r: r.student):
+        pct = r.score / r.max_score if r.max_score else 0.0
+        colour = "green" if pct >= 0.999 else "yellow" if pct >= 0.5 else "red"
+        table.add_row(r.student, Text(f"{r.score:g}/{r.max_score:g}", style=colour),
+                      Text(r.status, style=STATUS_STYLE.get(r.status, "")), reason(r))
+    return table
+
+
+def print_details(console: Console, result: SubmissionResult, *, max_tests: int = 8) -> None:
+    """The tests that lost points, with their feedback, as a student would read it."""
+    console.print(f"[bold]{result.student}[/] — {result.score:g}/{result.max_score:g} "
+                  f"({result.status})")
+    if result.status != "graded":
+        for line in result.message.strip().splitlines()[:12]:
+            console.print(f"    {line}", markup=False, highlight=False)
+        return
+    lost: list[TestResult] = [t for t in result.tests if t.status not in ("passed", "skipped")]
+    for t in lost[:max_tests]:
+        console.print(f"  [{STATUS_STYLE.get(t.status, '')}]{t.status:>7}[/] {t.name} "
+                      f"(-{t.max_score:g})", highlight=False)
+        for line in t.output.strip().splitlines()[:4]:
+            console.print(f"            {line}", markup=False, highlight=False)
+    if len(lost) > max_tests:
+        console.print(f"            … and {len(lost) - max_tests} more (see the JSON report)")
+    if result.stdout.strip():
+        console.print(f"    printed {len(result.stdout)} characters (kept in the report)",
+                      style="dim")
