@@ -35,7 +35,13 @@ _MARKS = {"correct": ("✓ Correct", "bold green"), "partial": ("◐ Partly righ
 
 
 def make_console() -> Console:
-    return Console(markup=False, highlight=False, emoji=False)
+    """Plain text (no markup), and no hard wrapping of long lines such as paths and URLs;
+    question text asks for word wrapping where it is printed (`wrap`)."""
+    return Console(markup=False, highlight=False, emoji=False, soft_wrap=True)
+
+
+def wrap(console: Console, text: Text) -> None:
+    console.print(text, soft_wrap=False)
 
 
 def points(value: float) -> str:
@@ -49,16 +55,16 @@ def show_question(console: Console, q: AnyQuestion, order: Order, *, number: int
     console.print()
     console.print(Rule(Text(f"Question {number}/{total} · {points(q.points)} {unit} · {tags}"),
                        style="cyan"))
-    console.print(Text(q.prompt.rstrip()))
+    wrap(console, Text(q.prompt.rstrip()))
     if isinstance(q, Numeric) and q.unit:
         console.print(Text(f"(unit: {q.unit})", style="dim"))
     console.print()
     if isinstance(q, (SingleChoice, MultipleChoice)):
         for pos, i in enumerate(order):
-            console.print(Text(f"  {label(pos)}) {q.options[i].text}"))
+            wrap(console, Text(f"  {label(pos)}) {q.options[i].text}"))
     elif isinstance(q, Ordering):
         for pos, i in enumerate(order):
-            console.print(Text(f"  {label(pos)}) {q.items[i]}"))
+            wrap(console, Text(f"  {label(pos)}) {q.items[i]}"))
     if order:
         console.print()
     console.print(Text(input_hint(q, order), style="dim"))
@@ -96,13 +102,13 @@ def show_outcome(console: Console, q: AnyQuestion, outcome: Outcome, *,
         line.append(f" · score {points(running[0])}/{points(running[1])}", style="bold")
     console.print(line)
     if not outcome.is_correct:
-        console.print(Text(f"  Correct answer: {outcome.correct_answer}"))
+        wrap(console, Text(f"  Correct answer: {outcome.correct_answer}"))
     for note in outcome.feedback:
-        console.print(Text(f"  {note}", style="italic"))
+        wrap(console, Text(f"  {note}", style="italic"))
     why = Text()
     why.append("Why: ", style="bold")
     why.append(q.explanation.rstrip())
-    console.print(why)
+    wrap(console, why)
 
 
 def show_error(console: Console, message: str) -> None:

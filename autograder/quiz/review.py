@@ -81,7 +81,7 @@ def show_schedule(console: Console, cards: list[CardInfo], *, new_count: int,
     due_now = sum(1 for c in cards if c.due <= now)
     table = Table(title="Review schedule", title_justify="left")
     for column in ("question", "quiz", "state", "reviews", "due", "at (UTC)"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("question", "due", "at (UTC)"))
     for c in cards:
         table.add_row(c.question_id, c.quiz_id, c.state, str(c.reviews),
                       render.when(c.due, now), c.due.strftime("%Y-%m-%d %H:%M"))

@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from autograder.quiz import paths
-from autograder.quiz.itemstats import Analysis, analyse
+from autograder.quiz.itemstats import KEY_FLAG, Analysis, analyse
 from autograder.quiz.loader import Problem, QuizError, load_quiz
 from autograder.quiz.records import assignment_name
 from autograder.results import SubmissionResult
@@ -66,9 +66,13 @@ def show(analysis: Analysis, *, title: str) -> None:
         table.add_column(column, justify="right" if column in ("p", "D", "r_pb") else "left")
     for item in analysis.items:
         table.add_row(item.question_id, _fmt(item.difficulty), _fmt(item.discrimination),
-                      _fmt(item.point_biserial), "; ".join(item.flags),
-                      style="red" if item.flags and "key" in item.flags[0] else None)
+                      _fmt(item.point_biserial), "⚑" * len(item.flags),
+                      style="red" if KEY_FLAG in item.flags else None)
     console.print(table)
+    for item in analysis.items:
+        for flag in item.flags:
+            console.print(f"⚑ {item.question_id}: {flag}",
+                          style="red" if flag == KEY_FLAG else "yellow")
     excluded = f" ({analysis.n_excluded} unreadable left out)" if analysis.n_excluded else ""
     console.print(f"{analysis.n_students} students{excluded} · groups of "
                   f"{analysis.group_size} (27%) · mean total {_fmt(analysis.mean_total)}/"

@@ -54,8 +54,9 @@ def grade_file(qf: QuizFile, answers: Path, *, json_out: Path | None) -> int:
         console.print(f"{mark} {o.question_id}: {render.points(o.score)}/"
                       f"{render.points(o.max_score)}{detail}")
     total = sum(o.score for o in outcomes)
+    version = "authored order" if sheet.seed is None else f"seed {sheet.seed}"
     console.print(f"Score: {render.points(total)}/{render.points(quiz.max_score)} "
-                  f"({sheet.student}, seed {sheet.seed})")
+                  f"({sheet.student}, {version})")
     if json_out is not None:
         from autograder.quiz.records import submission_result
         from autograder.results import write_json_atomic
