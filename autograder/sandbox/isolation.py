@@ -73,13 +73,28 @@ def sandbox_uid(worker_index: int) -> int:
     return 200_000 + (os.getpid() % 100_000) * 64 + worker_index % 64
 
 
+# Never bound whole, whatever sys.prefix says: they hold other people's files.
+TOO_BROAD = {Path(p) for p in ("/", "/tmp", "/var", "/var/tmp", "/home", "/root", "/srv", "/mnt",
+                               "/media", "/opt", "/etc", "/run", "/dev/shm")}
+
+
 def _python_paths() -> list[Path]:
-    """Directories the interpreter needs: prefixes and every sys.path directory."""
+    """Directories the interpreter needs: its prefixes and site-packages, nothing else.
+
+    Other sys.path entries (the script's folder, the cwd, PYTHONPATH, an editable checkout)
+    are deliberately left out: they are often /tmp or the course itself."""
     paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix)}
     paths.update(Path(p) for p in site.getsitepackages())
-    paths.update(Path(p) for p in sys.path if p and Path(p).is_dir())
+    user_site = site.getusersitepackages()
+    if site.ENABLE_USER_SITE and user_site:
+        paths.add(Path(user_site))
     paths.add(Path(os.path.realpath(sys.executable)).parent)
-    return sorted({p.resolve() for p in paths if p.exists()})
+    resolved = {p.resolve() for p in paths if p.exists()}
+    broad = sorted(p for p in resolved if p in TOO_BROAD)
+    if broad:
+        raise IsolationError(f"the Python installation lives directly in {broad[0]}, which "
+                             "cannot be shown to the sandbox whole; use a virtual environment")
+    return sorted(resolved)
 
 
 def _covered(path: Path, roots: list[Path]) -> bool:
@@ -135,7 +150,7 @@ def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
             argv += ["--symlink", os.readlink(p), str(p)]
         elif p.is_dir():
             argv += ["--ro-bind", str(p), str(p)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     made: set[Path] = set()
     for path in view_paths(course_root, forbidden):
         argv += _bind_with_parents(path, made)

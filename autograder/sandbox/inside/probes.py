@@ -14,6 +14,11 @@ from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import FlopCounterMode
+
+# The first FlopCounterMode pulls in torch._dynamo (seconds). Import it here, once per worker
+# in the zygote, rather than in every submission's first probed call.
+import torch._dynamo  # noqa: E402,F401  isort: skip
 from torch.utils._pytree import tree_flatten
 
 
@@ -78,8 +83,6 @@ def run_probed(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ProbeR
     crash; an exception from fn itself is returned in `exception`."""
     report = ProbeReport()
     try:
-        from torch.utils.flop_counter import FlopCounterMode
-
         counter = FlopCounterMode(display=False)
         watch = TensorWatch()
     except Exception as exc:  # probes unavailable: still run the call
