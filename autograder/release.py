@@ -92,14 +92,17 @@ def readme_sections(readme: Path) -> list[tuple[str, str]]:
 
 
 def section_for(qualname: str, sections: list[tuple[str, str]], readme: Path) -> str:
-    candidates = [qualname, qualname.rsplit(".", 1)[-1]]
+    parts = qualname.split(".")
+    # "Counter.add", then "add", then the enclosing class "Counter"
+    candidates = [qualname, parts[-1], *[".".join(parts[:i]) for i in range(len(parts) - 1, 0,
+                                                                        -1)]]
     for name in candidates:
         for number, text in sections:
             if f"`{name}`" in text or f"`{name}(" in text:
                 return number
     raise ConfigError(
-        f"{readme}: no numbered heading names `{candidates[-1]}` in backticks (e.g. "
-        f"'## 3. Title: `{candidates[-1]}` (4 points)'), so its stub cannot point students to "
+        f"{readme}: no numbered heading names `{parts[-1]}` in backticks (e.g. "
+        f"'## 3. Title: `{parts[-1]}` (4 points)'), so its stub cannot point students to "
         "the task")
 
 

@@ -49,7 +49,7 @@ def _reference_inodes(assignment: Assignment) -> set[tuple[int, int]]:
     return inodes
 
 
-def _read_source(path: Path, assignment: Assignment, refs: set[tuple[int, int]]) -> str:
+def read_source(path: Path, assignment: Assignment, refs: set[tuple[int, int]]) -> str:
     """The text of one submitted file; raises ValueError with the reason it is refused."""
     name = path.name
     st = path.lstat()
@@ -90,7 +90,7 @@ def read_submission(assignment: Assignment, student: str, directory: Path) -> Su
     refs = _reference_inodes(assignment)
     for module in assignment.manifest.modules:
         try:
-            sub.files[module] = _read_source(directory / module, assignment, refs)
+            sub.files[module] = read_source(directory / module, assignment, refs)
         except (ValueError, OSError) as err:
             sub.status = "import_error"
             sub.problem = str(err)

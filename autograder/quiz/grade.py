@@ -81,9 +81,7 @@ def grade_one(qf: QuizFile, path: Path) -> SubmissionResult:
     if sheet.quiz is not None and sheet.quiz != quiz.id:
         return unreadable(quiz, sheet.student, f"{display_path(path)}: answers are for quiz "
                                                f"{sheet.quiz!r}, not {quiz.id!r}")
-    known = {q.id for q in quiz.questions}
-    notes = [f"{display_path(path)}:{sheet.lines.get(qid)}: answer for unknown question "
-             f"{qid!r} ignored" for qid in sheet.answers if qid not in known]
+    notes = sheet.stray_answers({q.id for q in quiz.questions})
     outcomes = score_answers(quiz, sheet.answers, seed=sheet.seed)
     return submission_result(quiz, sheet.student, outcomes, seed=sheet.seed,
                              message="\n".join(notes))

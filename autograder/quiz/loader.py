@@ -147,6 +147,9 @@ def _duplicates(files: list[QuizFile]) -> list[Problem]:
     return problems
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 15x faster
+
+
 class _DuplicateKeyError(yaml.YAMLError):
     def __init__(self, key: str, line: int, first: int) -> None:
         self.key, self.line, self.first = key, line, first
@@ -165,7 +168,7 @@ def read_yaml(path: Path, *, expected: str) -> tuple[dict[str, Any], dict[Loc, i
         raise QuizError([Problem(name, None, f"cannot read: {err.strerror or err}")]) from None
     except UnicodeDecodeError:
         raise QuizError([Problem(name, None, "not UTF-8 text")]) from None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -26,9 +26,11 @@ from autograder.quiz.schema import (
     TrueFalse,
 )
 from autograder.quiz.scoring import Outcome, score_response
+from autograder.quiz.scoring import format_points as points
 from autograder.quiz.shuffle import Order
 
 PROMPT = "answer> "
+EXIT_INTERRUPTED = 130  # like a shell after Ctrl-C
 _MARKS = {"correct": ("✓ Correct", "bold green"), "partial": ("◐ Partly right", "bold yellow"),
           "incorrect": ("✗ Incorrect", "bold red"), "unanswered": ("· Not answered", "dim"),
           "invalid": ("? Could not read the answer", "bold magenta")}
@@ -42,10 +44,6 @@ def make_console() -> Console:
 
 def wrap(console: Console, text: Text) -> None:
     console.print(text, soft_wrap=False)
-
-
-def points(value: float) -> str:
-    return f"{round(value, 2):g}"
 
 
 def show_question(console: Console, q: AnyQuestion, order: Order, *, number: int,

@@ -19,8 +19,6 @@ from autograder.quiz.reviewstate import CardInfo, ReviewState, utcnow
 from autograder.quiz.schema import AnyQuestion
 from autograder.quiz.shuffle import display_order, new_seed
 
-EXIT_INTERRUPTED = 130
-
 
 def main(*, quizzes: list[str], state: Path | None = None, list_only: bool = False,
          limit: int = 20, new_limit: int = 10, course: Path | None = None) -> int:
@@ -65,7 +63,7 @@ def main(*, quizzes: list[str], state: Path | None = None, list_only: bool = Fal
                               style="dim")
         except (KeyboardInterrupt, EOFError):
             console.print("\nStopped. Every answer so far is saved.")
-            return EXIT_INTERRUPTED
+            return render.EXIT_INTERRUPTED
         console.print(f"\nDone: {right}/{len(queue)} right.", style="bold")
         upcoming = sorted(rs.cards().values(), key=lambda c: c.due)
         upcoming = [c for c in upcoming if c.question_id in questions]

@@ -28,7 +28,7 @@ Identifier = Annotated[
 class _Strict(BaseModel):
     """Unknown fields are errors (a typo like `explaination` must not pass silently)."""
 
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, defer_build=True)
 
 
 class Option(_Strict):

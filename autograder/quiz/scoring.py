@@ -54,6 +54,15 @@ class Outcome:
     def is_correct(self) -> bool:
         return self.status == "correct"
 
+    @property
+    def mark(self) -> str:
+        return {"correct": "✓", "partial": "◐"}.get(self.status, "✗")
+
+
+def format_points(value: float) -> str:
+    """Points as shown to people: 0.67, 2, 7.5."""
+    return f"{round(value, 2):g}"
+
 
 def multiple_fraction(selected: frozenset[int], correct: frozenset[int], n_options: int,
                       rule: ScoringRule) -> float:

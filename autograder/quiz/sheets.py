@@ -35,6 +35,12 @@ class AnswerSheet:
     seed: int | None
     answers: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, repr=False)  # question id -> line
+    source: str = ""  # the file it was read from, for messages
+
+    def stray_answers(self, known: set[str]) -> list[str]:
+        """Warnings for answers to questions the quiz does not have (typos in ids)."""
+        return [f"{self.source}:{self.lines.get(qid)}: answer for unknown question {qid!r} "
+                "ignored" for qid in self.answers if qid not in known]
 
     def to_yaml(self) -> str:
         data: dict[str, Any] = {"quiz": self.quiz, "student": self.student, "seed": self.seed,
@@ -72,7 +78,7 @@ def load_sheet(path: Path) -> AnswerSheet:
         raise bad("student", f"expected a name, got {student!r}")
     answer_lines = {k[1]: v for k, v in lines.items() if len(k) == 2 and k[0] == "answers"}
     return AnswerSheet(quiz=quiz, student=str(student), seed=seed, answers=answers,
-                       lines=answer_lines)
+                       lines=answer_lines, source=display_path(path))
 
 
 def write_sheet(path: Path, sheet: AnswerSheet) -> None:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.sandbox.errors import SandboxUnavailable
+from autograder.sandbox.errors import SandboxCrashed, SandboxUnavailable
 from autograder.sandbox.isolation import Jail
 
 
@@ -123,6 +123,10 @@ class Zygote:
         finally:
             for fd in (req_r, resp_w, out_w):
                 os.close(fd)
+        if reply.get("op") != "spawned":
+            for fd in (req_w, resp_r, out_r):
+                os.close(fd)
+            raise SandboxCrashed(f"the sandbox could not start: {reply.get('error', reply)}")
         os.set_blocking(out_r, False)
         return Child(pid=reply["pid"], gpid=reply.get("gpid"), req_w=req_w, resp_r=resp_r,
                      out_r=out_r)

@@ -150,6 +150,20 @@ def sweep(keep: set[int], sessions: set[int] | None) -> int:
     return killed
 
 
+def fork_with_retry(me: int, sessions: set[int] | None, timeout_s: float = 10.0) -> int:
+    """fork(), retrying while the process limit of our uid is still held by the dying
+    processes of an earlier fork bomb. Returns -1 if it never succeeds."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return os.fork()
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return -1
+            sweep({1, me}, sessions)
+            time.sleep(0.05)
+
+
 def wait_status(pid: int, timeout_s: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -210,7 +224,13 @@ def main() -> None:
         op = req["op"]
         if op == "spawn":
             pid_r, pid_w = os.pipe()
-            pid = os.fork()
+            pid = fork_with_retry(me, sessions)
+            if pid < 0:
+                for fd in (*fds, pid_r, pid_w):
+                    os.close(fd)
+                ctl.send(json.dumps({"op": "spawn_failed", "error": "too many processes of "
+                                     "an earlier submission are still exiting"}).encode())
+                continue
             if pid == 0:
                 ctl.close()
                 os.close(pid_r)

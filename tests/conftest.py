@@ -1,0 +1,50 @@
+"""Shared helpers for the platform's own tests: grade a folder through the real engine."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from autograder.course import find_course_root, load_assignment
+from autograder.grading.engine import Options
+from autograder.grading.pool import Job, grade_batch
+from autograder.grading.submission import discover
+from autograder.results import SubmissionResult
+
+REPO = Path(__file__).resolve().parent.parent
+TOY = Path(__file__).resolve().parent / "fixtures" / "toy_course"
+
+
+def grade_folder(course: Path, slug: str, folder: Path, *, workers: int = 2,
+                 seed: int = 0) -> dict[str, SubmissionResult]:
+    """Grade SUBMISSIONS_DIR through the pool, exactly like `nlpgrade grade`."""
+    results: list[SubmissionResult] = []
+    grade_batch(Job(str(course), slug, Options(run_seed=seed)), discover(folder),
+                workers=workers, on_result=results.append)
+    return {r.student: r for r in results}
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return find_course_root(REPO)
+
+
+@pytest.fixture(scope="session")
+def toy_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the toy course (tests may add submissions to it)."""
+    root = tmp_path_factory.mktemp("toy") / "course"
+    shutil.copytree(TOY, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def grade() -> Callable[..., dict[str, SubmissionResult]]:
+    return grade_folder
+
+
+@pytest.fixture(scope="session")
+def masking(repo: Path):  # type: ignore[no-untyped-def]
+    return load_assignment(repo, "masking")
