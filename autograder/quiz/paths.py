@@ -1,8 +1,9 @@
 """Where quizzes and a learner's own files live.
 
-Quizzes: `<course>/quizzes/*.yaml`. The course is `--course DIR`; else the nearest parent of
-the current directory that has `quizzes/` next to `assignments/`; else the checkout this
-package was installed from. A learner's review state and unfinished quizzes live in the
+Quizzes: `<course>/quizzes/*.yaml`, with the course found as for every other command
+(autograder.course.find_course_root: `--course DIR`; else the nearest parent of the current
+directory with `assignments/`; else the checkout this package was installed from). A
+learner needs no `solutions/`. A learner's review state and unfinished quizzes live in the
 user data directory (platformdirs), unless `--state` / `--progress` say otherwise.
 """
 
@@ -18,24 +19,22 @@ class NotFound(LookupError):
     """A quiz or course that does not exist; the message lists what does."""
 
 
-def course_root(explicit: Path | None = None) -> Path:
-    if explicit is not None:
-        if not (explicit / "quizzes").is_dir():
-            raise NotFound(f"--course {explicit}: no quizzes/ folder there")
-        return explicit.resolve()
-    here = Path.cwd().resolve()
-    for candidate in [here, *here.parents]:
-        if (candidate / "quizzes").is_dir() and (candidate / "assignments").is_dir():
-            return candidate
-    installed = Path(__file__).resolve().parents[2]
-    if (installed / "quizzes").is_dir():
-        return installed
-    raise NotFound("no course found: run inside a course (a folder with quizzes/ and "
-                   "assignments/) or pass --course DIR")
+def quizzes_dir(course: Path | None = None) -> Path:
+    from autograder.course import find_course_root
+    from autograder.yamlfile import ConfigError
+
+    try:
+        root = find_course_root(course, need_solutions=False)
+    except ConfigError as err:
+        raise NotFound(str(err)) from None
+    folder = root / "quizzes"
+    if not folder.is_dir():
+        raise NotFound(f"{root}: no quizzes/ folder in this course")
+    return folder
 
 
 def all_quiz_files(course: Path | None = None) -> list[Path]:
-    folder = course_root(course) / "quizzes"
+    folder = quizzes_dir(course)
     return sorted(p for p in folder.iterdir() if p.suffix in QUIZ_SUFFIXES and p.is_file())
 
 

@@ -170,6 +170,7 @@ def test_ctrl_c_saves_progress_and_the_same_command_resumes(
 def test_review_asks_what_is_due_and_reschedules_it(mini: Path, tmp_path: Path) -> None:
     course = tmp_path / "course"
     (course / "quizzes").mkdir(parents=True)
+    (course / "assignments").mkdir()
     shutil.copy(mini, course / "quizzes" / "mini.yaml")
     state = tmp_path / "state.sqlite3"
     with ReviewState(state) as rs:

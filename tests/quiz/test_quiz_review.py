@@ -70,6 +70,7 @@ def test_review_due_shows_what_is_due_and_when(cli, tmp_path: Path, mini: Path,
     monkeypatch.setenv("COLUMNS", "120")
     course = tmp_path / "course"
     (course / "quizzes").mkdir(parents=True)
+    (course / "assignments").mkdir()
     (course / "quizzes" / "mini.yaml").write_text(mini.read_text())
     state_path = tmp_path / "state.sqlite3"
     now = datetime.now(timezone.utc)

@@ -188,3 +188,10 @@ def test_the_attention_statistics_are_symbolic_questions_with_the_right_keys() -
     assert symbolic.is_equivalent(mean, "d μ²")
     assert symbolic.is_equivalent(var, "d σ⁴ + 2 d μ² σ²")
     assert not symbolic.is_equivalent(var, "d σ⁴")
+
+
+def test_an_unknown_topic_lists_the_topics_that_exist(cli) -> None:
+    rc, _, err = cli("take", "transformers")
+    assert rc == 2
+    assert "no quiz 'transformers' (topics: bert, hw5-concepts, hw5-math, sentiment-nli, " \
+           "transformer, word-embeddings)" in err
