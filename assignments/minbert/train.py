@@ -98,8 +98,30 @@ def train_steps(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     return losses
+
+
+def train_classifier(
+    model: torch.nn.Module,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int = 16,
+    lr: float = 1e-4,
+    seed: int = 0,
+) -> list[float]:
+    """`train_steps` with torch.optim.AdamW over the trainable parameters.
+
+    The grader calls this to check that a classifier learns independently of the student's
+    own AdamW, so that a mistake in optimizer.py is not charged twice.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, eps=1e-6, weight_decay=0.0)
+    return train_steps(model, optimizer, input_ids, attention_mask, labels, steps=steps,
+                       batch_size=batch_size, seed=seed)
 
 
 @torch.no_grad()
@@ -173,7 +195,7 @@ def fit(cfg: TrainConfig) -> dict[str, Any]:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             steps += 1
             if cfg.max_steps and steps >= cfg.max_steps:
                 break
