@@ -84,19 +84,22 @@ def parse_response(question: AnyQuestion, raw: object, order: Order) -> Response
 
 
 def format_response(question: AnyQuestion, response: Response, order: Order) -> str:
-    """How a response is shown and recorded: the letters the learner saw, or the text."""
+    """How a response is shown and recorded: the letters the learner saw, or the text.
+
+    parse_response reads it back to the same response (progress files rely on this).
+    """
     position = {authored: pos for pos, authored in enumerate(order)}
     if isinstance(question, (SingleChoice, MultipleChoice)):
         assert isinstance(response, frozenset)
         letters = sorted(label(position[i]) for i in response)
-        return ", ".join(letters) if letters else "(none)"
+        return ", ".join(letters) if letters else "-"
     if isinstance(question, Ordering):
         assert isinstance(response, tuple)
         return " ".join(label(position[i]) for i in response)
     if isinstance(response, bool):
         return "true" if response else "false"
     if isinstance(response, float):
-        return f"{response:g}"
+        return f"{response:.15g}"
     return str(response)
 
 

@@ -44,32 +44,38 @@ def main(*, quizzes: list[str], state: Path | None = None, list_only: bool = Fal
             console.print(f"Nothing is due.{nxt}")
             return 0
         n_new = sum(1 for qid in queue if qid not in cards)
-        console.print(f"Review: {len(queue)} questions ({len(queue) - n_new} due, {n_new} new)."
-                      f" Ctrl-C stops; every answer is saved.", style="bold")
-        right = 0
-        try:
-            for number, qid in enumerate(queue, start=1):
-                qf, q = questions[qid]
-                order = display_order(q, new_seed())
-                render.show_question(console, q, order, number=number, total=len(queue))
-                outcome = render.ask(console, q, order, rule=qf.quiz.rule_for(q))
-                render.show_outcome(console, q, outcome)
-                info = rs.record(quiz_id=qf.quiz.id, question_id=q.id,
-                                 correct=outcome.is_correct, score=outcome.score,
-                                 max_score=outcome.max_score, answer=outcome.response,
-                                 origin="review")
-                right += outcome.is_correct
-                console.print(f"Next review of this question: {render.when(info.due, utcnow())}",
-                              style="dim")
-        except (KeyboardInterrupt, EOFError):
-            console.print("\nStopped. Every answer so far is saved.")
-            return render.EXIT_INTERRUPTED
-        console.print(f"\nDone: {right}/{len(queue)} right.", style="bold")
-        upcoming = sorted(rs.cards().values(), key=lambda c: c.due)
-        upcoming = [c for c in upcoming if c.question_id in questions]
-        if upcoming:
-            console.print(f"Next review: {render.when(upcoming[0].due, utcnow())} "
-                          f"({upcoming[0].question_id}).")
+        noun = "question" if len(queue) == 1 else "questions"
+        console.print(f"Review: {len(queue)} {noun} ({len(queue) - n_new} due, {n_new} new). "
+                      "Ctrl-C stops; every answer is saved.", style="bold")
+        return run_session(console, rs, [questions[qid] for qid in queue], scope=set(questions))
+
+
+def run_session(console: Console, rs: ReviewState, queue: list[tuple[QuizFile, AnyQuestion]],
+                *, scope: set[str]) -> int:
+    """Ask each question once, rate it, say when it comes back, and when the next review
+    (over the question ids in `scope`) is due."""
+    right = 0
+    try:
+        for number, (qf, q) in enumerate(queue, start=1):
+            order = display_order(q, new_seed())
+            render.show_question(console, q, order, number=number, total=len(queue))
+            outcome = render.ask(console, q, order, rule=qf.quiz.rule_for(q))
+            render.show_outcome(console, q, outcome)
+            info = rs.record(quiz_id=qf.quiz.id, question_id=q.id, correct=outcome.is_correct,
+                             score=outcome.score, max_score=outcome.max_score,
+                             answer=outcome.response, origin="review")
+            right += outcome.is_correct
+            console.print(f"Next review of this question: {render.when(info.due, utcnow())}",
+                          style="dim")
+    except (KeyboardInterrupt, EOFError):
+        console.print("\nStopped. Every answer so far is saved.")
+        return render.EXIT_INTERRUPTED
+    console.print(f"\nDone: {right}/{len(queue)} right.", style="bold")
+    upcoming = sorted((c for c in rs.cards().values() if c.question_id in scope),
+                      key=lambda c: c.due)
+    if upcoming:
+        console.print(f"Next review: {render.when(upcoming[0].due, utcnow())} "
+                      f"({upcoming[0].question_id}).")
     return 0
 
 

@@ -25,7 +25,7 @@ class Session:
     def __init__(self, qf: QuizFile, *, seed: int | None, student: str | None,
                  save: Path | None, progress: Path, state: Path | None,
                  restart: bool) -> None:
-        self.qf, self.quiz = qf, qf.quiz
+        self.quiz = qf.quiz
         self.console = render.make_console()
         self.progress, self.save, self.state_path = progress, save, state
         self.resumed = False
@@ -46,7 +46,6 @@ class Session:
 
     def run(self) -> int:
         quiz, sheet, console = self.quiz, self.sheet, self.console
-        answered = [q for q in quiz.questions if q.id in sheet.answers]
         for o in score_answers(quiz, sheet.answers, seed=sheet.seed):
             if o.question_id in sheet.answers:
                 self.outcomes[o.question_id] = o
@@ -54,7 +53,7 @@ class Session:
                       f"{format_points(quiz.max_score)} points (seed {sheet.seed})",
                       style="bold")
         if self.resumed:
-            console.print(f"Resuming: {len(answered)} of {len(quiz.questions)} answered, "
+            console.print(f"Resuming: {len(self.outcomes)} of {len(quiz.questions)} answered, "
                           f"score {format_points(self.score)}. (--restart starts over.)")
         console.print("Ctrl-C saves your progress and quits.", style="dim")
         try:

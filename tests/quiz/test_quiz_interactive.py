@@ -179,7 +179,7 @@ def test_review_asks_what_is_due_and_reschedules_it(mini: Path, tmp_path: Path) 
                   now=datetime.now(timezone.utc) - timedelta(hours=1))
     term = Terminal("review", "--course", course, "--state", state, "--new", 0)
     screen = term.wait_for_prompt()
-    assert "Review: 1 questions (1 due, 0 new)." in screen
+    assert "Review: 1 question (1 due, 0 new)." in screen
     assert "A uniform language model over |V| words has perplexity |V|." in screen
     screen = term.finish("t")
     assert "✓ Correct (1/1)" in screen

@@ -160,3 +160,18 @@ def test_a_whole_answer_file_is_scored_against_the_seed_it_records(mini: Path) -
     assert [o.status for o in outcomes] == ["correct"] * 7
     assert sum(o.score for o in outcomes) == quiz.max_score == 8
     assert sum(o.score for o in score_answers(quiz, answers, seed=seed + 1)) < 8
+
+
+@pytest.mark.parametrize("seed", [None, 7, 99])
+def test_a_recorded_answer_reads_back_as_the_same_response(mini: Path, seed: int | None) -> None:
+    """Progress files store format_response(...); resuming parses it again."""
+    from autograder.quiz.answers import format_response
+
+    quiz = load_quiz(mini).quiz
+    typed = {"mini-single": "b", "mini-multiple": "-", "mini-tf": "f",
+             "mini-numeric": "2362368.125", "mini-symbolic": "d μ²", "mini-short": "sep",
+             "mini-order": "e d c b a"}
+    for q in quiz.questions:
+        order = display_order(q, seed)
+        response = parse_response(q, typed[q.id], order)
+        assert parse_response(q, format_response(q, response, order), order) == response
