@@ -819,11 +819,14 @@ def test_mlm_mask_is_reproducible_for_a_given_generator(student, device):
     runs = [student.mlm_mask(ids, mask_token_id=MASK_ID, vocab_size=VOCAB,
                              special_tokens_mask=special, mlm_probability=0.3,
                              generator=_generator(device, 2024)) for _ in range(2)]
-    assert_equal(runs[1], runs[0], name="second call with a generator seeded the same way "
-                                        "(vs the first call)",
-                 hint="draw every random number from `generator` (torch.rand(..., "
-                      "generator=generator), torch.randint(..., generator=generator)) and never "
-                      "from the global generator")
+    first, second = _pair(runs[0], "mlm_mask"), _pair(runs[1], "mlm_mask")
+    for i, name in enumerate(("corrupted_ids", "labels")):
+        assert_equal(second[i], first[i],
+                     name=f"{name} of a second call with a generator seeded the same way (vs "
+                          "the first call)",
+                     hint="draw every random number from `generator` (torch.rand(..., "
+                          "generator=generator), torch.randint(..., generator=generator)) and "
+                          "never from the global generator")
 
 
 @points(1)
