@@ -28,12 +28,8 @@ _CONFLICTS = {("positive", "negative"), ("positive", "nonpositive"),
 
 
 def check_quiz(qf: QuizFile, *, check_symbolic: bool) -> Iterator[Problem]:
-    first: dict[str, int] = {}
+    """Per-question answer-key checks (unique ids are the loader's job: they span files)."""
     for i, q in enumerate(qf.quiz.questions):
-        if q.id in first:
-            line = qf.line(("questions", first[q.id], "id"))
-            yield qf.problem(i, ("id",), f"duplicate id, first used at {qf.name}:{line}")
-        first.setdefault(q.id, i)
         for field_loc, message in _check(q, check_symbolic=check_symbolic):
             yield qf.problem(i, field_loc, message)
 

@@ -107,7 +107,7 @@ def load_quiz(path: Path, *, check_symbolic: bool = False) -> QuizFile:
     except ValidationError as err:
         raise QuizError([_problem(name, data, lines, e) for e in err.errors()]) from None
     loaded = QuizFile(path=path, quiz=quiz, lines=lines)
-    problems = list(check_quiz(loaded, check_symbolic=check_symbolic))
+    problems = [*check_quiz(loaded, check_symbolic=check_symbolic), *_duplicates([loaded])]
     if problems:
         raise QuizError(problems)
     return loaded
@@ -129,6 +129,7 @@ def load_quizzes(paths: Iterable[Path], *, check_symbolic: bool = False) -> list
 
 
 def _duplicates(files: list[QuizFile]) -> list[Problem]:
+    """Quiz ids and question ids used twice, within a file or across files."""
     problems = []
     quizzes: dict[str, QuizFile] = {}
     for f in files:

@@ -195,3 +195,12 @@ def test_an_unknown_topic_lists_the_topics_that_exist(cli) -> None:
     assert rc == 2
     assert "no quiz 'transformers' (topics: bert, hw5-concepts, hw5-math, sentiment-nli, " \
            "transformer, word-embeddings)" in err
+
+
+def test_a_question_id_used_twice_in_one_file_is_reported_at_the_second_use(write_yaml) -> None:
+    path = write_yaml("q.yaml", HEADER + question("same", "type: true_false\nanswer: true\n")
+                      + question("same", "type: true_false\nanswer: false\n"))
+    [message] = problems(path)
+    second = [i for i, line in enumerate(path.read_text().splitlines(), 1) if "id: same" in line]
+    assert message == (f"{path}:{second[1]}: question 'same': field 'id': duplicate id, "
+                       f"first used at {path}:{second[0]}")
