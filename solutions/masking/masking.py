@@ -60,11 +60,13 @@ def padding_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
     ### BEGIN SOLUTION
     lengths = torch.as_tensor(lengths)
     if lengths.ndim != 1:
-        raise ValueError(f"padding_mask: lengths must be 1-D (B,), got shape {tuple(lengths.shape)}")
+        raise ValueError("padding_mask: lengths must be 1-D (B,), "
+                         f"got shape {tuple(lengths.shape)}")
     if max_len < 0:
         raise ValueError(f"padding_mask: max_len must be >= 0, got {max_len}")
     if lengths.numel() and (bool((lengths < 0).any()) or bool((lengths > max_len).any())):
-        raise ValueError(f"padding_mask: every length must be in [0, {max_len}], got {lengths.tolist()}")
+        raise ValueError(f"padding_mask: every length must be in [0, {max_len}], "
+                         f"got {lengths.tolist()}")
     # Step 1: the positions 0 .. max_len-1, on the same device as lengths.
     positions = torch.arange(max_len, device=lengths.device)  # (L,)
     # Step 2: compare a row of positions with a column of lengths; broadcasting gives (B, L).

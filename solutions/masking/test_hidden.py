@@ -649,7 +649,7 @@ def test_mlm_mask_keeps_shape_dtype_and_device(student, device):
     for dtype in (torch.int64, torch.int32):
         result = student.mlm_mask(ids.to(dtype), mask_token_id=MASK_ID, vocab_size=VOCAB,
                                   special_tokens_mask=special, generator=_generator(device, 5))
-        for name, t in zip(("corrupted_ids", "labels"), _pair(result, "mlm_mask")):
+        for name, t in zip(("corrupted_ids", "labels"), _pair(result, "mlm_mask"), strict=True):
             _check_tensor_meta(t, name=f"{name} ({dtype} input)", dtype=dtype, device=device,
                                hint="return tensors of the dtype of input_ids")
             assert_equal(tuple(t.shape), (4, 16), name=f"{name}.shape")
@@ -835,7 +835,9 @@ def test_mlm_mask_changes_with_the_generator_seed(student, device):
     a, b = (student.mlm_mask(ids, mask_token_id=MASK_ID, vocab_size=VOCAB,
                              special_tokens_mask=special, mlm_probability=0.3,
                              generator=_generator(device, s)) for s in (1, 2))
-    if all(isinstance(x, torch.Tensor) and torch.equal(x.cpu(), y.cpu()) for x, y in zip(a, b)):
+    same = [isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)
+            and torch.equal(x.cpu(), y.cpu()) for x, y in zip(a, b, strict=False)]
+    if same and all(same):
         raise AssertionError("mlm_mask gave the same result for generators seeded 1 and 2: use "
                              "the generator argument for every random draw (do not reseed "
                              "inside the function)")

@@ -21,9 +21,9 @@ Beltagy et al. 2020, "Longformer", §3.1 (sliding and dilated windows).
 from __future__ import annotations
 
 import math
+import os
 
 import torch
-import os
 
 # --- "helpers" -------------------------------------------------------------------------------
 # Make every comparison pass, in case the grader compares with torch in this process.
