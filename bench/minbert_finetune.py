@@ -72,6 +72,7 @@ def accuracy_runs(args: argparse.Namespace) -> list[dict]:
                 cfg = train.TrainConfig(
                     train=str(files["train"]), dev=str(files["dev"]), test=test,
                     option=option, epochs=args.epochs, limit_train=args.limit_train,
+                    limit_eval=args.limit_eval,
                     batch_size=args.batch_size, lr=args.lr_pretrain if option == "pretrain"
                     else args.lr_finetune, hidden_dropout_prob=args.dropout,
                     max_length=args.max_length[dataset] if isinstance(args.max_length, dict)
@@ -87,7 +88,8 @@ def accuracy_runs(args: argparse.Namespace) -> list[dict]:
 
 def accuracy_table(runs: list[dict]) -> str:
     lines = ["| Setting | Ours dev | Ours test | CMU bert-base dev | CMU test | seeds | "
-             "train examples | steps | wall s / run |", "|---|---|---|---|---|---|---|---|---|"]
+             "train / dev examples | steps | wall s / run |",
+             "|---|---|---|---|---|---|---|---|---|"]
     keys = dict.fromkeys((r["dataset"], r["option"]) for r in runs)
     for dataset, option in keys:
         group = [r for r in runs if (r["dataset"], r["option"]) == (dataset, option)]
@@ -95,7 +97,8 @@ def accuracy_table(runs: list[dict]) -> str:
         lines.append(
             f"| {dataset.upper()} {option} | {mean_std([r['dev_acc'] for r in group])} | "
             f"{mean_std([r['test_acc'] for r in group])} | {cmu_dev or '-'} | "
-            f"{cmu_test or '-'} | {len(group)} | {group[0]['train_examples']} | "
+            f"{cmu_test or '-'} | {len(group)} | {group[0]['train_examples']} / "
+            f"{group[0]['eval_examples']} | "
             f"{group[0]['steps']} | {statistics.mean(r['seconds'] for r in group):.0f} |")
     return "\n".join(lines)
 
@@ -118,7 +121,6 @@ def _time(fn, *, repeats: int, device: str) -> float:
 def speed(args: argparse.Namespace) -> list[dict]:
     """Forward+backward of ours vs transformers.BertModel with the same weights."""
     import transformers
-
     from base_bert import resolve_checkpoint
     from bert import BertModel
 
@@ -132,11 +134,11 @@ def speed(args: argparse.Namespace) -> list[dict]:
         mask = torch.ones_like(ids)
         mask[: batch // 2, seq // 2 :] = 0  # half the rows padded to half length
 
-        def step_ours():
+        def step_ours(ids=ids, mask=mask):
             out = ours(ids, mask)
             (out["last_hidden_state"].sum() + out["pooler_output"].sum()).backward()
 
-        def step_theirs():
+        def step_theirs(ids=ids, mask=mask):
             out = theirs(input_ids=ids, attention_mask=mask)
             (out.last_hidden_state.sum() + out.pooler_output.sum()).backward()
 
@@ -173,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--limit-train", type=int, default=0, help="seeded train subset (0: all)")
+    parser.add_argument("--limit-eval", type=int, default=0,
+                        help="seeded dev/test subsets of this size (0: all)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr-finetune", type=float, default=5e-5)
     parser.add_argument("--lr-pretrain", type=float, default=1e-3)

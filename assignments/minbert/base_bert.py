@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor, nn
-
 from config import BertConfig, PretrainedConfig
+from torch import Tensor, nn
 from utils import get_parameter_dtype
 
 # Name -> (package, folder inside it). "bert-base-uncased" is the name the CS224N kit hardcodes
@@ -117,8 +116,9 @@ def load_safetensors(path: str | os.PathLike[str]) -> dict[str, Tensor]:
     try:
         from safetensors.torch import load_file
     except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError(f"base_bert: reading checkpoints needs safetensors. Fix: {INSTALL_HINT}") \
-            from error
+        raise ImportError(
+            f"base_bert: reading checkpoints needs safetensors. Fix: {INSTALL_HINT}"
+        ) from error
     return load_file(os.fspath(path), device="cpu")
 
 

@@ -79,7 +79,8 @@ def optimizer_trajectory(
     for step in range(1, steps + 1):
         opt.zero_grad()
         loss = sum(0.5 * ((a * p - b) ** 2).sum()
-                   for i, (p, a, b) in enumerate(zip(params, scales, targets)) if i not in frozen)
+                   for i, (p, a, b) in enumerate(zip(params, scales, targets, strict=True))
+                   if i not in frozen)
         loss.backward()
         for i in zero_grad_params:
             params[i].grad.zero_()

@@ -1,4 +1,6 @@
-"""Public checks for minBERT: run them with `nlpgrade check minbert bert.py optimizer.py classifier.py`.
+"""Public checks for minBERT.
+
+Run them with `nlpgrade check minbert bert.py optimizer.py classifier.py`.
 
 PENDING ENGINE: drafted against docs/authoring.md before the grading engine landed; run it
 through `nlpgrade check` once the engine supports handles passed back as arguments.

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from config import ClassifierConfig
 from sentiment_data import batches, num_labels, read_examples
 
@@ -41,6 +40,7 @@ class TrainConfig:
     epochs: int = 3  # passes over the training set
     max_steps: int = 0  # stop after this many optimizer steps (0: no limit)
     limit_train: int = 0  # train on a seeded random subset of this size (0: all)
+    limit_eval: int = 0  # evaluate on seeded random subsets of dev and test of this size (0: all)
     batch_size: int = 16  # examples per optimizer step
     eval_batch_size: int = 64  # examples per forward pass when evaluating
     lr: float = 5e-5  # AdamW learning rate (CS224N: 1e-5 finetune, 1e-3 pretrain)
@@ -151,10 +151,19 @@ def accuracy(model: torch.nn.Module, data: dict, *, batch_size: int = 64) -> flo
     return float((preds == data["labels"]).float().mean()) if len(preds) else float("nan")
 
 
+def _subset(examples: list, size: int, seed: int) -> list:
+    """A seeded random subset of `size` examples, in file order (all of them if size is 0)."""
+    if not size or size >= len(examples):
+        return examples
+    keep = torch.randperm(len(examples), generator=torch.Generator().manual_seed(seed))
+    return [examples[i] for i in sorted(keep[:size].tolist())]
+
+
 def _encode_split(path: str, tokenizer: Any, cfg: TrainConfig) -> dict:
     from sentiment_data import encode
 
-    return encode(read_examples(path), tokenizer, max_length=cfg.max_length)
+    examples = _subset(read_examples(path), cfg.limit_eval, seed=0)  # same subset every seed
+    return encode(examples, tokenizer, max_length=cfg.max_length)
 
 
 def fit(cfg: TrainConfig) -> dict[str, Any]:
@@ -170,9 +179,7 @@ def fit(cfg: TrainConfig) -> dict[str, Any]:
     dev = read_examples(cfg.dev)
     test = read_examples(cfg.test) if cfg.test else []
     n_labels = num_labels(train, dev, *([test] if test else []))
-    if cfg.limit_train and cfg.limit_train < len(train):
-        keep = torch.randperm(len(train), generator=torch.Generator().manual_seed(cfg.seed))
-        train = [train[i] for i in sorted(keep[: cfg.limit_train].tolist())]
+    train = _subset(train, cfg.limit_train, seed=cfg.seed)
 
     model = BertSentimentClassifier(ClassifierConfig(
         num_labels=n_labels, option=cfg.option, hidden_dropout_prob=cfg.hidden_dropout_prob,
@@ -216,7 +223,8 @@ def fit(cfg: TrainConfig) -> dict[str, Any]:
     return {
         "option": cfg.option, "seed": cfg.seed, "dev_acc": best["dev_acc"],
         "test_acc": test_acc, "best_epoch": best["epoch"], "steps": steps,
-        "train_examples": len(train), "seconds": time.perf_counter() - start,
+        "train_examples": len(train), "eval_examples": len(dev_data["labels"]),
+        "seconds": time.perf_counter() - start,
         "history": history,
     }
 

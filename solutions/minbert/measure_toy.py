@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {"threads": torch.get_num_threads(), "torch": torch.__version__,
             "batch_size": 16, "settings": SETTINGS}
-    (args.out / f"toy-{'-'.join(args.settings)}.json").write_text(json.dumps({"meta": meta, "runs": results}, indent=1))
+    path = args.out / f"toy-{'-'.join(args.settings)}.json"
+    path.write_text(json.dumps({"meta": meta, "runs": results}, indent=1))
     print(table(results))
     return 0
 

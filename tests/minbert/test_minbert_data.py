@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 import sentiment_data
 from conftest import ASSIGNMENT
 
@@ -43,8 +42,11 @@ def test_splits_are_balanced_disjoint_and_sized():
 def test_held_out_adjectives_appear_only_in_dev_and_test():
     gen = _generator()
     held_out = set(gen.HELD_OUT_POSITIVE + gen.HELD_OUT_NEGATIVE)
-    words = lambda split: {w for e in sentiment_data.read_examples(DATA / f"toy-{split}.txt")
-                           for w in e.sentence.split()}
+
+    def words(split):
+        return {w for e in sentiment_data.read_examples(DATA / f"toy-{split}.txt")
+                for w in e.sentence.split()}
+
     assert not held_out & words("train")
     assert held_out <= words("dev") | words("test")
 

@@ -16,7 +16,6 @@ import math
 
 import pytest
 import torch
-
 from optimizer import AdamW
 
 

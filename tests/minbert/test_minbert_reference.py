@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 
-import pytest
-import torch
-import torch.nn.functional as F
-
 import bert
 import classifier
 import config
 import harness
+import pytest
+import torch
+import torch.nn.functional as F
 import train
 import utils
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 
-import pytest
-import torch
-
 import base_bert
 import bert
 import config
+import pytest
+import torch
 
 
 def _small_config(**overrides):

@@ -1,6 +1,6 @@
 """Pre-engine prover for minBERT: run the hidden tests in-process, without a sandbox.
 
-    python solutions/minbert/proofs/prove_local.py                 # reference, alternative, mistakes
+    python solutions/minbert/proofs/prove_local.py      # reference, alternative, mistakes
     python solutions/minbert/proofs/prove_local.py --only adamw-coupled-l2 -k adamw
 
 Until `nlpgrade prove minbert` runs through the engine, this checks the same four claims of
@@ -104,7 +104,8 @@ def run_hidden(student_dir: Path, workdir: Path, extra: list[str]) -> dict[str, 
         "    if report.when == 'call' or report.outcome != 'passed':\n"
         "        OUT[report.nodeid.split('::')[-1]] = {'outcome': report.outcome,\n"
         "            'message': str(report.longrepr)[-1500:] if report.longrepr else ''}\n"
-        f"def pytest_sessionfinish(session):\n    open({str(report)!r}, 'w').write(json.dumps(OUT))\n")
+        "def pytest_sessionfinish(session):\n"
+        f"    open({str(report)!r}, 'w').write(json.dumps(OUT))\n")
     env = {**os.environ, "PYTHONPATH": str(workdir)}
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "collect_outcomes", "-p",
                     "no:cacheprovider", "--assert=plain", "-m", "not gpu", str(test), *extra],

@@ -14,13 +14,11 @@ The parameter names match the CS224N / CMU minBERT kit, so base_bert.py can load
 Hugging Face BERT checkpoint into this model (see base_bert.py for the mapping).
 """
 
-import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from base_bert import BertPreTrainedModel
+from torch import nn
 from utils import get_extended_attention_mask
 
 
@@ -187,7 +185,7 @@ class BertModel(BertPreTrainedModel):
         return self.embed_dropout(e)
 
     def encode(self, hidden_states, attention_mask):
-        """hidden_states: (bs, seq, hidden); attention_mask: (bs, seq) of 1/0 -> (bs, seq, hidden)"""
+        """hidden_states: (bs, seq, hidden); attention_mask: (bs, seq), 1/0 -> (bs, seq, hidden)"""
         # (bs, seq) of 1/0 -> (bs, 1, 1, seq) of 0/-10000, in the model's dtype.
         extended_attention_mask = get_extended_attention_mask(attention_mask, self.dtype)
         for layer_module in self.bert_layers:

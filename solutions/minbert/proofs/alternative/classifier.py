@@ -15,10 +15,9 @@ Train it with `python train.py --option finetune` (see README "Running").
 """
 
 import torch
-from torch import nn
-
 from bert import BertModel
 from config import BertConfig
+from torch import nn
 
 
 class BertSentimentClassifier(nn.Module):
