@@ -84,7 +84,8 @@ class Encoder:
         self.buffers: list[memoryview] = []
 
     def _buffer(self, arr: np.ndarray) -> int:
-        self.buffers.append(memoryview(np.ascontiguousarray(arr)).cast("B"))
+        flat = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)  # zero-size safe
+        self.buffers.append(memoryview(flat))
         return len(self.buffers) - 1
 
     def encode(self, value: Any, depth: int = 0) -> Any:

@@ -47,11 +47,22 @@ def pytest_args(assignment: Assignment, *, public_only: bool) -> list[str]:
             "-W", "ignore::pytest.PytestAssertRewriteWarning", *files]
 
 
+def preloads(assignment: Assignment, *, public_only: bool) -> list[str]:
+    """Modules the zygote imports once per worker: the manifest's, plus the probes' heavy
+    dependency when the tests use `instrument` (the tests are the instructor's own code)."""
+    from autograder.sandbox.inside.probes import PRELOAD
+
+    files = [assignment.public_tests] + ([] if public_only else [assignment.hidden_tests])
+    uses_probes = any(p.is_file() and "instrument(" in p.read_text(encoding="utf-8")
+                      for p in files)
+    return [*assignment.manifest.preload, *([PRELOAD] if uses_probes else [])]
+
+
 def start_zygote(assignment: Assignment, options: Options) -> Zygote:
     jail = build_jail(assignment.course, worker_index=options.worker_index,
                       device=options.device, allow_weak=options.allow_weak,
                       forbidden=[assignment.course / "solutions"])
-    zygote = Zygote(jail, preload=assignment.manifest.preload)
+    zygote = Zygote(jail, preload=preloads(assignment, public_only=options.public_only))
     zygote.start()
     return zygote
 

@@ -127,20 +127,26 @@ class SandboxSession:
         return self.child is not None
 
     def restart(self) -> None:
+        """Start again after a crash or timeout. The time this takes is the grader's, not
+        the student's: it is given back to the submission's budget."""
         self.restarts += 1
+        began = time.monotonic()
         self.start()
+        self.deadline += time.monotonic() - began
 
     def kill(self) -> dict[str, Any]:
         """Kill every process of this submission; returns the child's exit status."""
         if self.child is None:
             return {}
         child, self.child = self.child, None
+        began = time.monotonic()
         try:
             self.zygote.sweep()
             status = self.zygote.wait(child.pid, timeout_s=2.0)
         finally:
             self._drain_output(child)
             child.close_fds()
+            self.deadline += time.monotonic() - began  # killing is the grader's time
         return status
 
     def close(self) -> None:

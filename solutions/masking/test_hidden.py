@@ -611,6 +611,9 @@ def test_extended_mask_stays_on_the_device_of_the_mask(student, device):
     got = student.extended_attention_mask(torch.tensor([[1, 1, 0]], device=device))
     _check_tensor_meta(got, name="extended_attention_mask(m on device)", dtype=torch.float32,
                        device=device)
+    # The device alone earns nothing: the values must be right too.
+    assert_close(got.cpu(), torch.tensor([[[[0.0, 0.0, -10000.0]]]]), atol=0.0, rtol=0.0,
+                 name="extended_attention_mask(m on device)")
 
 
 @points(1)
@@ -866,7 +869,12 @@ def test_mlm_mask_does_not_modify_input_ids_in_place(student, device):
                       special_tokens_mask=special, mlm_probability=0.5,
                       generator=_generator(device, 11))
     result = call.result
-    corrupted = result[0] if isinstance(result, (tuple, list)) and result else None
+    # Not mutating earns nothing unless the call also did its job.
+    corrupted, labels = _pair(result, "mlm_mask")
+    if not (isinstance(corrupted, torch.Tensor) and isinstance(labels, torch.Tensor)):
+        raise AssertionError("mlm_mask: expected a pair of tensors (corrupted_ids, labels)")
+    assert_equal(tuple(corrupted.shape), tuple(ids.shape), name="corrupted_ids.shape")
+    assert_equal(tuple(labels.shape), tuple(ids.shape), name="labels.shape")
     assert_equal(call.args[0], ids_before, name="input_ids after your call",
                  mistakes={"you write the replacements into input_ids in place (clone it "
                            "first, or build new tensors with torch.where)": corrupted}

@@ -16,9 +16,9 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
-# The first FlopCounterMode pulls in torch._dynamo (seconds). Import it here, once per worker
-# in the zygote, rather than in every submission's first probed call.
-import torch._dynamo  # noqa: E402,F401  isort: skip
+# The first FlopCounterMode use imports torch._dynamo, which takes seconds. The grader preloads
+# it in the zygote (once per worker) when the assignment's tests use `instrument`.
+PRELOAD = "torch._dynamo"
 from torch.utils._pytree import tree_flatten
 
 

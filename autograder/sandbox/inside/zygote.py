@@ -86,6 +86,7 @@ def child_main(req: dict[str, Any], rfd: int, wfd: int, outfd: int, pidfd: int) 
     gpid = os.fork()
     if gpid == 0:
         os.close(pidfd)
+        os.setsid()  # a process group of its own: kill(0) cannot reach the supervisor
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if "namespaces" not in " ".join(missing) and not mount_private_tmp(req["tmp_mb"]):
             missing.append("private /tmp")
