@@ -1,0 +1,58 @@
+"""A test suite is proven before it grades anyone (non-negotiable 3).
+
+For every assignment with solutions: the reference scores full marks, the stub 0, the
+alternative solution full marks, and every catalogued mistake loses points with feedback that
+names it. One pytest test per proof, so a failure names the fake student.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.commands.prove import prove_assignment
+from autograder.course import find_course_root, list_assignments, load_assignment
+from autograder.proofs import load_mistakes
+from tests.conftest import REPO
+
+COURSE = find_course_root(REPO)
+PROVEN = [s for s in list_assignments(COURSE) if load_assignment(COURSE, s).has_solutions]
+
+
+def planned(slug: str) -> list[str]:
+    assignment = load_assignment(COURSE, slug)
+    names = ["reference", "stub"]
+    if (assignment.solution_dir / "proofs" / "alternative").is_dir():
+        names.append("alternative")
+    return names + [f"mistake-{m.id}" for m in load_mistakes(assignment)]
+
+
+CASES = [(slug, name) for slug in PROVEN for name in planned(slug)]
+_reports: dict[str, dict] = {}
+
+
+def report_for(slug: str) -> dict:
+    if slug not in _reports:
+        report = prove_assignment(load_assignment(COURSE, slug), workers=2)
+        _reports[slug] = {p.name: p for p in report.proofs}
+    return _reports[slug]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug, fake", CASES, ids=[f"{s}-{n}" for s, n in CASES])
+def test_the_suite_grades_this_fake_student_as_it_must(slug, fake):
+    proof = report_for(slug).get(fake)
+    assert proof is not None, f"{fake} was not graded"
+    assert proof.ok, f"{slug}/{fake}: must {proof.expectation}; got {proof.detail}"
+
+
+@pytest.mark.parametrize("slug", PROVEN)
+def test_each_assignment_catalogues_enough_typical_mistakes(slug):
+    assert len(load_mistakes(load_assignment(COURSE, slug))) >= 12
+
+
+@pytest.mark.parametrize("slug", PROVEN)
+def test_the_instructor_notes_list_every_catalogued_mistake(slug):
+    assignment = load_assignment(COURSE, slug)
+    notes = (assignment.solution_dir / "NOTES.md").read_text(encoding="utf-8")
+    missing = [m.id for m in load_mistakes(assignment) if m.id not in notes]
+    assert not missing, f"solutions/{slug}/NOTES.md does not list: {missing}"
