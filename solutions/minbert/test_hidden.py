@@ -1,4 +1,4 @@
-"""Hidden tests for minBERT: the ones that grade (44 points; the public tests add 14).
+"""Hidden tests for minBERT: the ones that grade (58 points; the public tests add 14).
 
 PENDING ENGINE: drafted against docs/authoring.md before the grading engine landed. It relies
 on: several modules (`student.bert`, `student.optimizer`, `student.classifier`) and support
