@@ -89,13 +89,14 @@ def strip_markers(text: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not MARKER.match(line))
 
 
-def run_hidden(student_dir: Path, workdir: Path, extra: list[str]) -> dict[str, dict]:
-    """Run test_hidden.py with `student` = the modules in student_dir; {test: outcome}."""
+def run_hidden(student_dir: Path, workdir: Path, extra: list[str],
+               source: Path = SOLUTION / "test_hidden.py") -> dict[str, dict]:
+    """Run `source` with `student` = the modules in student_dir; {test: outcome}."""
     (workdir / "conftest.py").write_text(
         CONFTEST.replace("@ASSIGNMENT@", str(ASSIGNMENT)).replace("@STUDENT@", str(student_dir))
         .replace("@REFERENCE@", str(SOLUTION)))
-    test = workdir / "test_hidden.py"
-    test.write_text((SOLUTION / "test_hidden.py").read_text())
+    test = workdir / source.name
+    test.write_text(source.read_text())
     report = workdir / "report.json"
     plugin = workdir / "collect_outcomes.py"
     plugin.write_text(
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", default="", help="pytest -k expression")
     parser.add_argument("--skip-clean", action="store_true",
                         help="skip the reference and alternative runs")
+    parser.add_argument("--public", action="store_true",
+                        help="run test_public.py on the reference and the alternative only")
     args = parser.parse_args(argv)
     extra = ["-k", args.k] if args.k else []
     reference = {m: strip_markers((SOLUTION / m).read_text()) for m in MODULES}
@@ -137,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             subjects.append(("reference", reference, None))
             alt = {m: (HERE / "alternative" / m).read_text() for m in MODULES}
             subjects.append(("alternative", alt, None))
-        mistakes = yaml.safe_load((HERE / "mistakes.yaml").read_text())
+        mistakes = [] if args.public else yaml.safe_load((HERE / "mistakes.yaml").read_text())
+        source = ASSIGNMENT / "test_public.py" if args.public else SOLUTION / "test_hidden.py"
         for entry in mistakes:
             if args.only is not None and entry["id"] not in args.only:
                 continue
@@ -150,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                 sources[entry["module"]] = text.replace(edit["old"], edit["new"], 1)
             subjects.append((entry["id"], sources, entry))
         for name, sources, entry in subjects:
-            outcomes = run_hidden(materialise(tmp / name / "sub", sources), tmp / name, extra)
+            outcomes = run_hidden(materialise(tmp / name / "sub", sources), tmp / name, extra,
+                                  source)
             failed = {t: o for t, o in outcomes.items() if o["outcome"] != "passed"}
             if entry is None:
                 status = "ok" if outcomes and not failed else f"FAILED {sorted(failed)}"
