@@ -43,8 +43,10 @@ def class_table(title: str, results: list[SubmissionResult]) -> Table:
     return table
 
 
-def print_details(console: Console, result: SubmissionResult, *, max_tests: int = 8) -> None:
-    """The tests that lost points, with their feedback, as a student would read it."""
+def print_details(console: Console, result: SubmissionResult, *, max_groups: int = 6) -> None:
+    """The tests that lost points, with their feedback, as a student would read it.
+
+    Tests that failed for the same reason (the same first line of feedback) are shown once."""
     console.print(f"[bold]{result.student}[/] — {result.score:g}/{result.max_score:g} "
                   f"({result.status})")
     if result.status != "graded":
@@ -52,13 +54,20 @@ def print_details(console: Console, result: SubmissionResult, *, max_tests: int 
             console.print(f"    {line}", markup=False, highlight=False)
         return
     lost: list[TestResult] = [t for t in result.tests if t.status not in ("passed", "skipped")]
-    for t in lost[:max_tests]:
-        console.print(f"  [{STATUS_STYLE.get(t.status, '')}]{t.status:>7}[/] {t.name} "
-                      f"(-{t.max_score:g})", highlight=False)
+    groups: dict[str, list[TestResult]] = {}
+    for t in lost:
+        groups.setdefault(f"{t.status}: {first_line(t.output, 400)}", []).append(t)
+    for key, tests in list(groups.items())[:max_groups]:
+        t = tests[0]
+        points = sum(x.max_score for x in tests)
+        names = t.name if len(tests) == 1 else f"{t.name} and {len(tests) - 1} more"
+        console.print(f"  [{STATUS_STYLE.get(t.status, '')}]{t.status:>7}[/] {names} "
+                      f"(-{points:g})", highlight=False)
         for line in t.output.strip().splitlines()[:4]:
             console.print(f"            {line}", markup=False, highlight=False)
-    if len(lost) > max_tests:
-        console.print(f"            … and {len(lost) - max_tests} more (see the JSON report)")
+    if len(groups) > max_groups:
+        rest = sum(len(g) for g in list(groups.values())[max_groups:])
+        console.print(f"            … and {rest} more tests (see the JSON report)")
     if result.stdout.strip():
         console.print(f"    printed {len(result.stdout)} characters (kept in the report)",
                       style="dim")
