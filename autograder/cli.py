@@ -14,9 +14,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "grade": ("autograder.commands.grade", "grade a folder of submissions with hidden tests"),
     "check": ("autograder.commands.check", "run the public tests on your file, in the sandbox"),
     "release": ("autograder.commands.release", "generate the student stubs from the references"),
-    "prove": ("autograder.commands.prove", "prove a test suite: reference full, stub 0, mistakes lose"),
+    "prove": ("autograder.commands.prove",
+              "prove a test suite: reference full, stub 0, mistakes lose points"),
     "demo": ("autograder.commands.demo", "grade the bundled example submissions"),
-    "quiz": ("autograder.quiz.cli", "concept quizzes: take, review, validate, grade, stats, export"),
+    "quiz": ("autograder.quiz.cli",
+             "concept quizzes: take, review, validate, grade, stats, export"),
 }
 
 

@@ -27,7 +27,7 @@ class Manifest(BaseModel):
     support: list[str] = Field(default_factory=list, description="public helper modules")
     points: float = Field(gt=0, description="must equal the sum of the tests' @points")
     device: Literal["cpu", "cuda", "any"] = "cpu"
-    limits: Limits = Field(default_factory=Limits)
+    limits: Limits = Field(default_factory=lambda: Limits())
     preload: list[str] = Field(default_factory=list,
                                description="modules the sandbox imports once per worker")
     seed: int = 0

@@ -57,7 +57,7 @@ def print_details(console: Console, result: SubmissionResult, *, max_groups: int
     groups: dict[str, list[TestResult]] = {}
     for t in lost:
         groups.setdefault(f"{t.status}: {first_line(t.output, 400)}", []).append(t)
-    for key, tests in list(groups.items())[:max_groups]:
+    for tests in list(groups.values())[:max_groups]:
         t = tests[0]
         points = sum(x.max_score for x in tests)
         names = t.name if len(tests) == 1 else f"{t.name} and {len(tests) - 1} more"

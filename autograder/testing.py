@@ -160,7 +160,7 @@ def _compare(got: Any, expected: Any, name: str, rtol: float | None, atol: float
                             f"{type(expected).__name__} of {len(expected)} items")
         if len(got) != len(expected):
             raise _Mismatch(f"{name}: length: got {len(got)} items, expected {len(expected)}")
-        for i, (g, e) in enumerate(zip(got, expected)):
+        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             _compare(g, e, f"{name}[{i}]", rtol, atol, check_dtype)
     elif isinstance(expected, Mapping):
         if not isinstance(got, Mapping):

@@ -85,7 +85,7 @@ class Encoder:
 
     def _buffer(self, arr: np.ndarray) -> int:
         flat = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)  # zero-size safe
-        self.buffers.append(memoryview(flat))
+        self.buffers.append(flat.data)
         return len(self.buffers) - 1
 
     def encode(self, value: Any, depth: int = 0) -> Any:
@@ -229,7 +229,7 @@ class Decoder:
             if not (isinstance(keys, list) and isinstance(values, list)
                     and len(keys) == len(values) and all(isinstance(k, str) for k in keys)):
                 raise WireError("malformed dict node")
-            return {k: self.decode(v, depth + 1) for k, v in zip(keys, values)}
+            return {k: self.decode(v, depth + 1) for k, v in zip(keys, values, strict=True)}
         if tag == "tensor":
             name = node.get("dtype")
             if name not in TORCH_DTYPES:

@@ -66,7 +66,8 @@ def grade(assignment: Assignment, submissions: Path, *, options: Options, worker
     gradebook = Gradebook(db or default_url(assignment.course))
     results: list[SubmissionResult] = []
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
+                        MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.fields[last]}"),
                         console=console, transient=True, disable=not console.is_terminal)
     with progress:
         task = progress.add_task(f"grading {assignment.slug}", total=len(students), last="")

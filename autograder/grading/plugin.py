@@ -15,7 +15,7 @@ import types
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -25,7 +25,7 @@ from _pytest.runner import runtestprotocol
 from autograder.course import Assignment
 from autograder.grading.submission import Submission
 from autograder.proxy import student_proxy
-from autograder.results import SubmissionResult, TestResult, not_run
+from autograder.results import SubmissionResult, TestResult, TestStatus, not_run
 from autograder.sandbox.errors import (
     SandboxCrashed,
     SandboxTimeout,
@@ -121,7 +121,7 @@ class GradingPlugin:
                 self.problems.append(f"{where}: no @points(n): every graded test must declare "
                                      "its points (from autograder.testing import points)")
             else:
-                total += float(mark.args[0]) if not item.get_closest_marker("gpu") else 0.0
+                total += float(mark.args[0])  # GPU tests count: the manifest declares all
             if item.name in seen:
                 self.problems.append(f"{where}: the test name {item.name!r} is also used by "
                                      f"{seen[item.name]}; names must be unique")
@@ -134,12 +134,10 @@ class GradingPlugin:
                 item.add_marker(pytest.mark.skip(reason="needs a CUDA device (--device cuda)"))
         if not self.public_only:
             declared = self.assignment.manifest.points
-            gpu_points = sum(float(i.get_closest_marker("points").args[0]) for i in items
-                             if i.get_closest_marker("gpu") and i.get_closest_marker("points"))
-            if abs(total + gpu_points - declared) > 1e-9:
+            if abs(total - declared) > 1e-9:
                 self.problems.append(
                     f"{self.assignment.public_dir / 'assignment.yaml'}: field 'points': says "
-                    f"{declared:g}, but the tests add up to {total + gpu_points:g}")
+                    f"{declared:g}, but the tests add up to {total:g}")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
@@ -232,7 +230,7 @@ class GradingPlugin:
         return TestResult(item.name, pts, pts, "passed", "", vis)
 
 
-def explain(exc: BaseException | None) -> tuple[str, str]:
+def explain(exc: BaseException | None) -> tuple[TestStatus, str]:
     """(status, student-facing message) for the exception that ended a test."""
     if isinstance(exc, SandboxTimeout):
         return "timeout", str(exc)
@@ -258,7 +256,7 @@ def item_points(item: pytest.Item) -> float:
     return float(mark.args[0]) if mark is not None and mark.args else 0.0
 
 
-def visibility(item: pytest.Item, assignment: Assignment) -> str:
+def visibility(item: pytest.Item, assignment: Assignment) -> Literal["public", "hidden"]:
     return "public" if item.path == assignment.public_tests else "hidden"
 
 

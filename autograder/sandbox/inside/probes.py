@@ -14,12 +14,12 @@ from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 from torch.utils.flop_counter import FlopCounterMode
 
 # The first FlopCounterMode use imports torch._dynamo, which takes seconds. The grader preloads
 # it in the zygote (once per worker) when the assignment's tests use `instrument`.
 PRELOAD = "torch._dynamo"
-from torch.utils._pytree import tree_flatten
 
 
 @dataclass

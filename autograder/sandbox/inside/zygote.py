@@ -236,7 +236,7 @@ def main() -> None:
                 ctl.close()
                 os.close(pid_r)
                 try:
-                    child_main(req, *fds, pid_w)
+                    child_main(req, fds[0], fds[1], fds[2], pid_w)
                 finally:
                     os._exit(SETUP_FAILED)
             os.close(pid_w)
