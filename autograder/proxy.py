@@ -145,14 +145,26 @@ def student_proxy(session: SandboxSession, main_modules: list[str],
 
 
 class _SingleModule:
-    """`student` for one-module assignments: attribute access goes to the module's handle."""
+    """`student` for one-module assignments: attribute access goes to the module's handle.
+
+    Handles to the module's functions and classes are cached for the life of the sandbox
+    (one round trip saved per call); plain data attributes are fetched every time."""
 
     def __init__(self, handle: RemoteObject, sources: dict[str, str]) -> None:
         self._handle = handle
         self._sources = sources
+        self._cache: dict[str, RemoteObject] = {}
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._handle, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        cached = self._cache.get(name)
+        if cached is not None and cached._generation == cached._session.generation:
+            return cached
+        value = getattr(self._handle, name)
+        if isinstance(value, RemoteObject):
+            self._cache[name] = value
+        return value
 
     def __repr__(self) -> str:
         return repr(self._handle)

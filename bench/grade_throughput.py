@@ -17,6 +17,7 @@ Figures go to docs/performance.md. Nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -61,8 +62,8 @@ def run(folder: Path, workers: int) -> dict[str, float]:
 def fresh_interpreter_cost(repeats: int = 3) -> float:
     """bwrap + python + import torch, once per submission (what a naive sandbox pays)."""
     jail = build_jail(REPO)
-    argv = jail.argv[:-1] + ["-c", "import torch"]  # drop the zygote script, keep the jail
-    argv = [a for a in argv if not a.endswith("zygote.py")]
+    python = jail.argv.index(os.path.realpath(sys.executable))
+    argv = jail.argv[:python + 1] + ["-I", "-c", "import torch"]  # the same jail, no zygote
     times = []
     for _ in range(repeats):
         t = time.monotonic()

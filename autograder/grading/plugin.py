@@ -72,7 +72,9 @@ class GradingPlugin:
         value = zlib.crc32(f"{self.run_seed}:{request.node.name}".encode()) & 0x7FFFFFFF
         random.seed(value)
         np.random.seed(value)
-        torch.manual_seed(value)
+        torch.random.default_generator.manual_seed(value)  # see server.seed_everything
+        if self._device == "cuda":
+            torch.cuda.manual_seed_all(value)
         return value
 
     @pytest.fixture
