@@ -14,6 +14,9 @@ from autograder.grading.pool import Job, grade_batch
 from autograder.grading.submission import discover
 from autograder.results import SubmissionResult
 
+# The fixture course's own test files are graded by the engine, not collected here.
+collect_ignore = ["fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 TOY = Path(__file__).resolve().parent / "fixtures" / "toy_course"
 
