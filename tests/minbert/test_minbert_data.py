@@ -5,12 +5,12 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sentiment_data
-from conftest import ASSIGNMENT
 
-DATA = ASSIGNMENT / "data"
+DATA = Path(__file__).resolve().parents[2] / "assignments" / "minbert" / "data"
 
 
 def _generator():

@@ -7,6 +7,8 @@ position, padding included.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -145,9 +147,8 @@ def test_random_small_bert_matches_transformers_without_the_checkpoint(transform
 def test_checkpoint_matches_transformers_on_long_toy_batches(hf_minilm, minilm, tokenizer):
     """64 training sentences plus one of 128 tokens: every position within atol."""
     import sentiment_data
-    from conftest import ASSIGNMENT
-
-    examples = sentiment_data.read_examples(ASSIGNMENT / "data" / "toy-train.txt")[:64]
+    data = Path(__file__).resolve().parents[2] / "assignments" / "minbert" / "data"
+    examples = sentiment_data.read_examples(data / "toy-train.txt")[:64]
     texts = [e.sentence for e in examples] + [" ".join(e.sentence for e in examples[:20])]
     batch = tokenizer(texts, max_length=128)
     assert batch["input_ids"].shape[1] == 128
