@@ -109,12 +109,15 @@ def fixed_gradient_steps(optimizer_cls: Any, init: list[float], grads: list[list
     return torch.stack(out)
 
 
-def seeded_call(seed: int, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Seed everything with `seed`, then return fn(*args, **kwargs) (for train-mode checks).
+def seeded_call(seed: int, obj: Any, *args: Any, method: str | None = None,
+                **kwargs: Any) -> Any:
+    """Seed everything with `seed`, then return obj(*args) or obj.<method>(*args).
 
-    With the same seed and the same sequence of random draws (dropout masks), two models with
-    the same weights give the same output, so dropout placement can be compared exactly.
+    For train-mode checks: with the same seed and the same sequence of random draws (dropout
+    masks), two models with the same weights give the same output, so dropout placement can
+    be compared exactly.
     """
+    fn = getattr(obj, method) if method else obj
     seed_everything(seed)
     return fn(*args, **kwargs)
 

@@ -223,8 +223,8 @@ def test_attention_applies_dropout_to_the_probabilities(student, reference, devi
     ref.train()
     q, k, v = _qkv(2, 6, 50, device)
     mask = _padding_mask([6, 3], 6, device)
-    got = student.harness.seeded_call(seed, stu.attention, k, q, v, mask)
-    expected = reference.harness.seeded_call(seed, ref.attention, k, q, v, mask)
+    got = student.harness.seeded_call(seed, stu, k, q, v, mask, method="attention")
+    expected = reference.harness.seeded_call(seed, ref, k, q, v, mask, method="attention")
     assert_close(got, expected, name="attention in train mode (seeded)", atol=1e-5,
                  hint="apply self.dropout once, to the softmax probabilities P, before P V "
                       "(not to the scores, not to the output)")
@@ -265,11 +265,13 @@ def test_add_norm_puts_dropout_on_the_sublayer_branch(student, reference, device
     ref.train()
     x = _randn(2, 5, HIDDEN, seed=70, device=device)
     y = _randn(2, 5, HIDDEN, seed=71, device=device)
-    got = student.harness.seeded_call(seed, stu.add_norm, x, y, stu.attention_dense,
-                                      stu.attention_dropout, stu.attention_layer_norm)
+    got = student.harness.seeded_call(seed, stu, x, y, stu.attention_dense,
+                                      stu.attention_dropout, stu.attention_layer_norm,
+                                      method="add_norm")
     with torch.no_grad():
-        expected = reference.harness.seeded_call(seed, ref.add_norm, x, y, ref.attention_dense,
-                                                 ref.attention_dropout, ref.attention_layer_norm)
+        expected = reference.harness.seeded_call(seed, ref, x, y, ref.attention_dense,
+                                                 ref.attention_dropout, ref.attention_layer_norm,
+                                                 method="add_norm")
     assert_close(got, expected, name="add_norm in train mode (seeded)", atol=1e-5,
                  hint="LayerNorm(input + Dropout(dense(output))): dropout on the transformed "
                       "output only, before the residual sum and the norm")
@@ -381,9 +383,9 @@ def test_embed_applies_dropout_after_the_layernorm(student, reference, device, s
     stu.train()
     ref.train()
     ids = torch.randint(1, VOCAB, (2, 6), generator=torch.Generator().manual_seed(130)).to(device)
-    got = student.harness.seeded_call(seed, stu.embed, ids)
+    got = student.harness.seeded_call(seed, stu, ids, method="embed")
     with torch.no_grad():
-        expected = reference.harness.seeded_call(seed, ref.embed, ids)
+        expected = reference.harness.seeded_call(seed, ref, ids, method="embed")
     assert_close(got, expected, name="embed in train mode (seeded)", atol=1e-5,
                  hint="embed_dropout comes last, after embed_layer_norm")
 

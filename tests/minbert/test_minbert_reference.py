@@ -54,7 +54,7 @@ def test_train_mode_attention_draws_one_dropout_mask_on_the_probabilities():
     att = bert.BertSelfAttention(_cfg(attention_probs_dropout_prob=0.4)).train()
     q, k, v = (_randn(2, 4, 5, 4, seed=s) for s in range(3))
     mask = torch.zeros(2, 1, 1, 5)
-    got = harness.seeded_call(7, att.attention, k, q, v, mask)
+    got = harness.seeded_call(7, att, k, q, v, mask, method="attention")
     torch.manual_seed(7)
     p = F.dropout(torch.softmax(q @ k.transpose(-2, -1) / 2.0, dim=-1), 0.4, training=True)
     expected = (p @ v).transpose(1, 2).reshape(2, 5, 16)
