@@ -131,6 +131,11 @@ def forward_autocast(model: torch.nn.Module, input_ids: torch.Tensor,
     return {k: v.float() for k, v in out.items()} if isinstance(out, dict) else out.float()
 
 
+def plain_state_dict(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """module.state_dict() as a plain dict of detached tensors (an OrderedDict is not data)."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
 def train_and_diff(model: torch.nn.Module, input_ids: torch.Tensor,
                    attention_mask: torch.Tensor, labels: torch.Tensor, *, steps: int = 2,
                    lr: float = 1e-2, seed: int = 0) -> dict[str, float]:

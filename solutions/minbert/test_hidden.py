@@ -151,7 +151,7 @@ def _classifier_pair(student, reference, option, seed, device):
     ref = reference.classifier.BertSentimentClassifier(_classifier_config(reference, option))
     ref_state = _perturbed_state(ref, seed)
     stu = student.classifier.BertSentimentClassifier(_classifier_config(student, option))
-    stu_state = stu.state_dict()
+    stu_state = student.harness.plain_state_dict(stu)
     w, b = _head_names(stu_state, HIDDEN, 3)
     rw, rb = _head_names(ref_state, HIDDEN, 3)
     new = {k: v for k, v in ref_state.items() if k.startswith("bert.")}
