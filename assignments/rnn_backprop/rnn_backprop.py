@@ -1,0 +1,193 @@
+"""Backpropagation through time, by hand, for the handout's linear RNN.
+
+Homework 5, §2 (README.md has the task; its sections are cited as README §N below).
+
+The model of HW5 §2, for t = 1 .. T (time indices are 1-based, as in the handout):
+
+    z_t = W_hh h_{t-1} + W_hx x_t
+    h_t = ψ(z_t)                      ψ = identity (tanh in the extra credit)
+    o_t = W_yh h_t
+    ŷ_t = softmax(o_t)
+    J_t = -Σ_i y_{t,i} log ŷ_{t,i}    J = Σ_t J_t
+
+Shapes (no batch dimension): x_t ∈ R^{n_x}, h_t ∈ R^{n_h}, y_t ∈ R^{n_y};
+W_hx is (n_h, n_x), W_hh is (n_h, n_h), W_yh is (n_y, n_h). A sequence is stored as a tensor
+with time first: xs[t-1] = x_t, ys[t-1] = y_t, hs[t] = h_t (hs[0] = h_0).
+
+The gradients are written by hand: no autograd (README, "Rules").
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = [
+    "rnn_forward",
+    "cross_entropy",
+    "grad_o",
+    "grad_h",
+    "grad_Whh_t",
+    "grad_Whh",
+    "bptt",
+    "computational_graph",
+]
+
+
+def rnn_forward(
+    xs: torch.Tensor, h0: torch.Tensor, W_hx: torch.Tensor, W_hh: torch.Tensor,
+    W_yh: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run the RNN of HW5 §2 with ψ = identity (README §1).
+
+        z_t = W_hh h_{t-1} + W_hx x_t,   h_t = z_t,   ŷ_t = softmax(W_yh h_t)
+
+    Args:
+        xs: (T, n_x) inputs, xs[t-1] = x_t.
+        h0: (n_h,) initial state h_0.
+        W_hx: (n_h, n_x). W_hh: (n_h, n_h). W_yh: (n_y, n_h).
+
+    Returns:
+        hs: (T+1, n_h) states with hs[0] = h_0 and hs[t] = h_t.
+        y_hats: (T, n_y) predictions, y_hats[t-1] = ŷ_t (each row sums to 1).
+    """
+        # Step 1: z_t = W_hh h_{t-1} + W_hx x_t, and h_t = ψ(z_t) = z_t.
+    # Step 2: o_t = W_yh h_t for every t at once, then a softmax over the classes.
+    raise NotImplementedError("rnn_forward: see README §1")
+
+
+def cross_entropy(y_hats: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
+    """The loss of HW5 §2, summed over time and classes (README §2).
+
+        J = Σ_t J_t = -Σ_t Σ_i y_{t,i} log ŷ_{t,i}
+
+    Args:
+        y_hats: (T, n_y) predictions ŷ_t (rows are distributions).
+        ys: (T, n_y) targets y_t, one-hot or distributions.
+
+    Returns:
+        J as a 0-dim tensor (a sum, not a mean).
+    """
+    raise NotImplementedError("cross_entropy: see README §2")
+
+
+def grad_o(y_hat_t: torch.Tensor, y_t: torch.Tensor) -> torch.Tensor:
+    """∂J_t/∂o_t, the gradient of the loss at step t w.r.t. the logits (HW5 §2.2.1, README §3).
+
+        ∂J_t/∂o_t = ŷ_t - y_t          (y_t sums to 1)
+
+    Args:
+        y_hat_t: (n_y,) prediction ŷ_t. y_t: (n_y,) target.
+
+    Returns:
+        (n_y,) tensor.
+    """
+    raise NotImplementedError("grad_o: see README §3")
+
+
+def grad_h(g_o_t: torch.Tensor, W_yh: torch.Tensor, W_hh: torch.Tensor, t: int,
+           i: int) -> torch.Tensor:
+    """∂J_t/∂h_i, how the loss at step t depends on the state at step i (HW5 §2.2.2, README §4).
+
+    J_t depends on h_i only through h_t = W_hh^{t-i} h_i + (terms without h_i), so
+
+        ∂J_t/∂h_i = (W_hhᵀ)^{t-i} W_yhᵀ ∂J_t/∂o_t      for 1 <= i <= t
+        ∂J_t/∂h_i = 0                                  for i > t (the past ignores the future)
+
+    Args:
+        g_o_t: (n_y,) the gradient ∂J_t/∂o_t.
+        W_yh: (n_y, n_h). W_hh: (n_h, n_h).
+        t: the step of the loss, t >= 1. i: the step of the state, i >= 1.
+
+    Returns:
+        (n_h,) tensor.
+
+    Raises:
+        ValueError: if t < 1 or i < 1 (time is 1-based).
+    """
+    # Step 1: back through o_t = W_yh h_t.
+    # Step 2: t - i steps back through h_k = W_hh h_{k-1} + ... (each step multiplies by W_hhᵀ).
+    raise NotImplementedError("grad_h: see README §4")
+
+
+def grad_Whh_t(g_hs: torch.Tensor, hs: torch.Tensor, t: int) -> torch.Tensor:
+    """∂J_t/∂W_hh, the gradient of the loss at one step (HW5 §2.2.3, README §5).
+
+    W_hh is used at every step i <= t, in z_i = W_hh h_{i-1} + ...; with ψ = identity,
+    ∂J_t/∂z_i = ∂J_t/∂h_i, so
+
+        ∂J_t/∂W_hh = Σ_{i=1}^{t} (∂J_t/∂h_i) h_{i-1}ᵀ        (a sum of outer products)
+
+    Args:
+        g_hs: (T, n_h) with g_hs[i-1] = ∂J_t/∂h_i (rows i > t are zero).
+        hs: (T+1, n_h) states from rnn_forward, hs[i] = h_i and hs[0] = h_0.
+        t: the step of the loss, 1 <= t <= T.
+
+    Returns:
+        (n_h, n_h) tensor, laid out like W_hh.
+    """
+    # Step 1: the rows i = 1..t: ∂J_t/∂h_i and the state h_{i-1} that W_hh multiplied.
+    # Step 2: Σ_i g_i h_{i-1}ᵀ as one matrix product.
+    raise NotImplementedError("grad_Whh_t: see README §5")
+
+
+def grad_Whh(xs: torch.Tensor, ys: torch.Tensor, h0: torch.Tensor, W_hx: torch.Tensor,
+             W_hh: torch.Tensor, W_yh: torch.Tensor) -> torch.Tensor:
+    """∂J/∂W_hh = Σ_t ∂J_t/∂W_hh, from the per-step pieces (HW5 §2.2.4, README §6).
+
+    Use rnn_forward, grad_o, grad_h and grad_Whh_t. (This direct sum costs O(T²) products;
+    bptt in README §7 gets every gradient in O(T).)
+
+    Args:
+        xs: (T, n_x). ys: (T, n_y). h0: (n_h,). W_hx, W_hh, W_yh: as in rnn_forward.
+
+    Returns:
+        (n_h, n_h) tensor.
+    """
+    raise NotImplementedError("grad_Whh: see README §6")
+
+
+def bptt(xs: torch.Tensor, ys: torch.Tensor, h0: torch.Tensor, W_hx: torch.Tensor,
+         W_hh: torch.Tensor, W_yh: torch.Tensor, activation: str = "identity",
+         ) -> dict[str, torch.Tensor]:
+    """Every gradient of J in one backward sweep: backpropagation through time (README §7).
+
+    Run forward once, keeping z_t and h_t. Then walk back from t = T to 1 carrying
+    δ_t = ∂J/∂h_t, which collects the loss at t and everything after it:
+
+        ∂J/∂o_t = ŷ_t - y_t
+        δ_t = W_yhᵀ ∂J/∂o_t + W_hhᵀ ∂J/∂z_{t+1}        (the second term is 0 at t = T)
+        ∂J/∂z_t = δ_t ⊙ ψ'(z_t)                        ψ' = 1 (identity) or 1 - h_t² (tanh)
+        ∂J/∂W_yh += ∂J/∂o_t h_tᵀ,  ∂J/∂W_hh += ∂J/∂z_t h_{t-1}ᵀ,  ∂J/∂W_hx += ∂J/∂z_t x_tᵀ
+        ∂J/∂h_0 = W_hhᵀ ∂J/∂z_1
+
+    That is O(T) matrix-vector products, where summing grad_Whh_t over t is O(T²).
+
+    Args:
+        xs: (T, n_x). ys: (T, n_y). h0: (n_h,). W_hx, W_hh, W_yh: as in rnn_forward.
+        activation: "identity" (ψ(z) = z) or "tanh" (ψ(z) = tanh z, the extra credit).
+
+    Returns:
+        {"W_hx": (n_h, n_x), "W_hh": (n_h, n_h), "W_yh": (n_y, n_h), "h0": (n_h,)}.
+
+    Raises:
+        ValueError: for any other activation.
+    """
+    # Step 1: forward, keeping every h_t (hs[t] = h_t, hs[0] = h_0).
+    # Step 2: backward from t = T to 1, carrying ∂J/∂z_{t+1} from the future.
+    raise NotImplementedError("bptt: see README §7")
+
+
+def computational_graph(T: int) -> list[tuple[str, str]]:
+    """The edges of the computational graph of HW5 §2.1, unrolled for T steps (README §8).
+
+    Nodes: "x_t", "z_t", "h_t", "o_t", "y_hat_t", "y_t", "J_t" for t = 1..T, and "h_0",
+    "W_hx", "W_hh", "W_yh", "J". An edge (a, b) means b is computed directly from a, e.g.
+    ("h_0", "z_1"), ("W_hh", "z_1") and ("J_1", "J").
+
+    Args:
+        T: the number of steps, T >= 1.
+
+    Returns:
+        A list of (a, b) pairs of node names, each edge once (in any order).
+    """
+    raise NotImplementedError("computational_graph: see README §8")
