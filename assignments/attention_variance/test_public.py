@@ -61,6 +61,7 @@ def test_softmax_jacobian_of_equal_scores(student):
     got = student.softmax_jacobian(torch.zeros(3, dtype=torch.float64))
     expected = torch.eye(3, dtype=torch.float64) / 3 - 1 / 9
     assert_close(got, expected, name="softmax_jacobian(zeros(3))",
+                 mistakes={"you leave out the -p pᵀ term": torch.eye(3, dtype=torch.float64) / 3},
                  hint="J[i, j] = ∂p_i/∂s_j; differentiate p_i = exp(s_i) / Σ_k exp(s_k)")
 
 

@@ -66,6 +66,8 @@ def test_grad_o_of_a_worked_example(student):
     """README §3: ŷ = (0.2, 0.8), y = (0, 1)."""
     got = student.grad_o(torch.tensor([0.2, 0.8], dtype=F64), torch.tensor([0.0, 1.0], dtype=F64))
     assert_close(got, torch.tensor([0.2, -0.2], dtype=F64), name="grad_o([0.2, 0.8], [0, 1])",
+                 mistakes={"you flip the sign (it is ŷ_t - y_t)":
+                           torch.tensor([-0.2, 0.2], dtype=F64)},
                  hint="differentiate J_t = -Σ_i y_(t,i) log softmax(o_t)_i with respect to o_t")
 
 
@@ -91,6 +93,8 @@ def test_grad_Whh_t_for_t_equal_1_is_one_outer_product(student):
     g_hs[0] = torch.tensor([1.0, -2.0, 0.5, 3.0], dtype=F64)
     got = student.grad_Whh_t(g_hs, hs, 1)
     assert_close(got, torch.outer(g_hs[0], hs[0]), name="grad_Whh_t(g_hs, hs, t = 1)",
+                 mistakes={"you transpose the outer product (it is (∂J_1/∂h_1) h_0ᵀ)":
+                           torch.outer(hs[0], g_hs[0])},
                  hint="z_1 = W_hh h_0 + W_hx x_1: pair ∂J_1/∂h_1 with h_0 = hs[0], "
                       "as a column times a row")
     del p
