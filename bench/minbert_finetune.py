@@ -129,7 +129,12 @@ def speed(args: argparse.Namespace) -> list[dict]:
     ours = BertModel.from_pretrained(directory).to(args.device).train()
     theirs = transformers.BertModel.from_pretrained(str(directory)).to(args.device).train()
     rows = []
-    for batch, seq in args.shapes:
+    shapes = [(b, s, dropout) for b, s in args.shapes for dropout in (True, False)]
+    for batch, seq, dropout in shapes:
+        for model in (ours, theirs):  # dropout off: every nn.Dropout at p = 0 (ours: fused SDPA)
+            for module in model.modules():
+                if isinstance(module, torch.nn.Dropout):
+                    module.p = 0.1 if dropout else 0.0  # HF's SDPA reads its p too
         ids = torch.randint(1000, 30000, (batch, seq), device=args.device)
         mask = torch.ones_like(ids)
         mask[: batch // 2, seq // 2 :] = 0  # half the rows padded to half length
@@ -144,7 +149,8 @@ def speed(args: argparse.Namespace) -> list[dict]:
 
         t_ours = _time(step_ours, repeats=args.repeats, device=args.device)
         t_theirs = _time(step_theirs, repeats=args.repeats, device=args.device)
-        row = {"batch": batch, "seq": seq, "device": args.device, "ours_s": t_ours,
+        row = {"batch": batch, "seq": seq, "dropout": dropout, "device": args.device,
+               "ours_s": t_ours,
                "transformers_s": t_theirs, "ratio": t_ours / t_theirs,
                "threads": torch.get_num_threads(), "attn": theirs.config._attn_implementation}
         print(json.dumps(row), flush=True)
@@ -153,10 +159,12 @@ def speed(args: argparse.Namespace) -> list[dict]:
 
 
 def speed_table(rows: list[dict]) -> str:
-    lines = ["| device | batch x seq | ours (fwd+bwd) | transformers.BertModel | ours / theirs |",
-             "|---|---|---|---|---|"]
+    lines = ["| device | batch x seq | dropout | ours (fwd+bwd) | transformers.BertModel | "
+             "ours / theirs |", "|---|---|---|---|---|---|"]
     for r in rows:
+        drop = "0.1 (train)" if r.get("dropout", True) else "0"
         lines.append(f"| {r['device']} ({r['threads']} threads) | {r['batch']} x {r['seq']} | "
+                     f"{drop} | "
                      f"{r['ours_s'] * 1000:.0f} ms | {r['transformers_s'] * 1000:.0f} ms "
                      f"({r['attn']}) | {r['ratio']:.2f} |")
     return "\n".join(lines)
