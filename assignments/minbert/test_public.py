@@ -2,9 +2,6 @@
 
 Run them with `nlpgrade check minbert bert.py optimizer.py classifier.py`.
 
-PENDING ENGINE: drafted against docs/authoring.md before the grading engine landed; run it
-through `nlpgrade check` once the engine supports handles passed back as arguments.
-
 These use small examples worked out by hand, the formulas of the README computed here with
 torch, and a few numbers of the real checkpoint. The hidden tests that grade your submission
 check the same functions more thoroughly: other shapes, train mode with dropout, the whole

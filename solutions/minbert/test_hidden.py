@@ -1,12 +1,11 @@
 """Hidden tests for minBERT: the ones that grade (58 points; the public tests add 14).
 
-PENDING ENGINE: drafted against docs/authoring.md before the grading engine landed. It relies
-on: several modules (`student.bert`, `student.optimizer`, `student.classifier`) and support
-modules (`student.config`, `student.harness`, `student.train`, `student.tokenizer`) reachable
-through the proxy; remote handles passed back as arguments (a config handle to a constructor,
-`student.optimizer.AdamW` to `harness.optimizer_trajectory`, a module's sub-layers to
-`add_norm`); `reference` exposing the same names in the grader. Wire-up checklist in
-solutions/minbert/NOTES.md.
+It relies on: several modules (`student.bert`, `student.optimizer`, `student.classifier`) and
+support modules (`student.config`, `student.harness`, `student.train`, `student.tokenizer`)
+reachable through the proxy; remote handles passed back as arguments (a config handle to a
+constructor, `student.optimizer.AdamW` to `harness.optimizer_trajectory`, a module's
+sub-layers to `add_norm`); the support modules added to `reference` by the fixture below.
+Engine notes in solutions/minbert/NOTES.md ("With the engine").
 
 Layout: one block per README section. Weights: the reference module is built here from a
 local seed, its LayerNorms and biases are moved off their trivial init, and its state dict is
