@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,30 @@ from autograder.yamlfile import ConfigError, load_model
 PUBLIC_TESTS = "test_public.py"
 HIDDEN_TESTS = "test_hidden.py"
 MANIFEST = "assignment.yaml"
+
+
+class LatePenalty(BaseModel):
+    """Late rule: lose `percent_per_day` of the earned score per started day late (after
+    `grace_minutes`), never more than `max_percent`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    percent_per_day: float = Field(10.0, ge=0, le=100)
+    max_percent: float = Field(100.0, ge=0, le=100)
+    grace_minutes: float = Field(0.0, ge=0)
+
+
+class GradescopeOptions(BaseModel):
+    """How `nlpgrade gradescope build` shows results to students."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hidden_visibility: Literal["hidden", "after_due_date", "after_published", "visible"] = (
+        "after_published")
+    public_visibility: Literal["hidden", "after_due_date", "after_published", "visible"] = (
+        "visible")
+    stdout_visibility: Literal["hidden", "after_due_date", "after_published", "visible"] = (
+        "hidden")
 
 
 class Manifest(BaseModel):
@@ -31,6 +56,20 @@ class Manifest(BaseModel):
     preload: list[str] = Field(default_factory=list,
                                description="modules the sandbox imports once per worker")
     seed: int = 0
+    # Optional ecosystem fields (docs/ecosystem.md): absent in a manifest means the default.
+    notebook: bool | None = Field(None, description="write <slug>.ipynb on release (default: "
+                                  "when the assignment has one module)")
+    due: datetime | None = Field(None, description="deadline for late penalties, ISO 8601 "
+                                 "with a time zone, e.g. 2026-03-01T23:59:00-05:00")
+    late_penalty: LatePenalty = Field(default_factory=lambda: LatePenalty())
+    gradescope: GradescopeOptions = Field(default_factory=lambda: GradescopeOptions())
+
+    @field_validator("due")
+    @classmethod
+    def _aware(cls, due: datetime | None) -> datetime | None:
+        if due is not None and due.tzinfo is None:
+            raise ValueError("give a time zone, e.g. 2026-03-01T23:59:00-05:00 or ...Z")
+        return due
 
     @field_validator("modules", "support")
     @classmethod
