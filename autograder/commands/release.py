@@ -1,8 +1,8 @@
-"""`nlpgrade release [SLUG...] [--check]`: write (or verify) the student stubs.
+"""`nlpgrade release [SLUG...] [--check]`: write (or verify) the student stubs and notebooks.
 
-`--check` changes nothing: it fails when a committed stub differs from what its reference
-generates, or when anything hidden (solution markers, hidden tests, proofs) sits in the
-student release `assignments/`.
+`--check` changes nothing: it fails when a committed stub or notebook differs from what its
+reference generates, or when anything hidden (solution markers, hidden tests, proofs, a line
+of a solution region) sits in the student release `assignments/`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from autograder.course import HIDDEN_TESTS, find_course_root, list_assignments, load_assignment
+from autograder.notebooks.release import release_notebook, solution_leaks
 from autograder.release import BEGIN, END, make_stub
 from autograder.yamlfile import ConfigError
 
@@ -49,11 +50,12 @@ def leaks(course: Path) -> list[str]:
 
 def release(course: Path, slugs: list[str], *, check: bool) -> list[str]:
     """Write or check stubs; returns the problems found (empty means all good)."""
-    problems = leaks(course) if check else []
+    problems = leaks(course) + solution_leaks(course) if check else []
     for slug in slugs or list_assignments(course):
         assignment = load_assignment(course, slug)
         if not assignment.solution_dir.is_dir():
             continue
+        problems += release_notebook(assignment, check=check)
         for module in assignment.manifest.modules:
             reference = assignment.reference_path(module)
             if not reference.is_file():

@@ -155,7 +155,7 @@ class GradingPlugin:
         if self.problems:
             return True
         for task in self.tasks:
-            self.on_result(self.grade(task, session.items))
+            self.on_result(with_notes(self.grade(task, session.items), task))
         return True
 
     def grade(self, sub: Submission, items: list[pytest.Item]) -> SubmissionResult:
@@ -230,6 +230,13 @@ class GradingPlugin:
                 status, message = explain(errors.get(report.when))
                 return TestResult(item.name, 0.0, pts, status, message[:MAX_MESSAGE], vis)
         return TestResult(item.name, pts, pts, "passed", "", vis)
+
+
+def with_notes(result: SubmissionResult, sub: Submission) -> SubmissionResult:
+    """The reading notes (e.g. notebook commands removed) appended to the reason."""
+    if sub.notes:
+        result.message = "\n".join([result.message, *sub.notes]).strip()
+    return result
 
 
 def explain(exc: BaseException | None) -> tuple[TestStatus, str]:

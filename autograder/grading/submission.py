@@ -25,6 +25,7 @@ class Submission:
     files: dict[str, str] = field(default_factory=dict)  # file name -> source text
     status: Literal["ok", "missing", "import_error"] = "ok"
     problem: str = ""
+    notes: list[str] = field(default_factory=list)  # e.g. notebook commands removed
 
 
 def discover(submissions_dir: Path) -> list[tuple[str, Path]]:
@@ -49,8 +50,9 @@ def _reference_inodes(assignment: Assignment) -> set[tuple[int, int]]:
     return inodes
 
 
-def read_source(path: Path, assignment: Assignment, refs: set[tuple[int, int]]) -> str:
-    """The text of one submitted file; raises ValueError with the reason it is refused."""
+def read_bytes(path: Path, assignment: Assignment, refs: set[tuple[int, int]], *,
+               limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The bytes of one submitted file; raises ValueError with the reason it is refused."""
     name = path.name
     st = path.lstat()
     if stat.S_ISLNK(st.st_mode):
@@ -59,12 +61,21 @@ def read_source(path: Path, assignment: Assignment, refs: set[tuple[int, int]]) 
         raise ValueError(f"{name} is not a regular file")
     if (st.st_dev, st.st_ino) in refs or is_inside(path, assignment.solution_dir):
         raise ValueError(f"{name} is a link to the instructor's files; submit your own file")
-    if st.st_size > MAX_SOURCE_BYTES:
-        raise ValueError(f"{name} is {st.st_size / 2**20:.1f} MiB; the limit for a source "
-                         f"file is {MAX_SOURCE_BYTES >> 20} MiB")
+    if st.st_size > limit:
+        raise ValueError(f"{name} is {st.st_size / 2**20:.1f} MiB; the limit for this "
+                         f"file is {limit >> 20} MiB")
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as f:
-        data = f.read(MAX_SOURCE_BYTES + 1)
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{name} grew past {limit >> 20} MiB while it was read")
+    return data
+
+
+def read_source(path: Path, assignment: Assignment, refs: set[tuple[int, int]]) -> str:
+    """The text of one submitted file; raises ValueError with the reason it is refused."""
+    name = path.name
+    data = read_bytes(path, assignment, refs)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -76,25 +87,62 @@ def read_source(path: Path, assignment: Assignment, refs: set[tuple[int, int]]) 
     return text
 
 
+def notebook_names(assignment: Assignment, module: str) -> list[str]:
+    """Notebook files accepted in place of `module`: <module>.ipynb, and <slug>.ipynb when
+    the assignment has a single module."""
+    names = [module.removesuffix(".py") + ".ipynb"]
+    if len(assignment.manifest.modules) == 1 and f"{assignment.slug}.ipynb" not in names:
+        names.append(f"{assignment.slug}.ipynb")
+    return names
+
+
+def locate(assignment: Assignment, directory: Path, module: str) -> Path | None:
+    """The submitted file for `module`: the .py if present, else an accepted notebook."""
+    for name in [module, *notebook_names(assignment, module)]:
+        if os.path.lexists(directory / name):
+            return directory / name
+    return None
+
+
+def read_module(path: Path, module: str, assignment: Assignment,
+                refs: set[tuple[int, int]]) -> tuple[str, list[str]]:
+    """(module source, notes for the feedback) from a .py or a notebook; raises ValueError.
+
+    A notebook is parsed as data, never executed here (autograder.notebooks.extract)."""
+    if path.suffix != ".ipynb":
+        return read_source(path, assignment, refs), []
+    from autograder.notebooks.extract import MAX_NOTEBOOK_BYTES, extract_code
+
+    data = read_bytes(path, assignment, refs, limit=MAX_NOTEBOOK_BYTES)
+    extracted = extract_code(data, name=path.name, module=module)
+    return extracted.code, extracted.notes
+
+
 def read_submission(assignment: Assignment, student: str, directory: Path) -> Submission:
     sub = Submission(student=student, directory=directory)
-    missing = [m for m in assignment.manifest.modules
-               if not os.path.lexists(directory / m)]
+    found = {m: locate(assignment, directory, m) for m in assignment.manifest.modules}
+    missing = [m for m, path in found.items() if path is None]
     if missing:
         present = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
         sub.status = "missing"
         sub.problem = (f"{', '.join(missing)} not found in {directory} (found: "
                        f"{', '.join(present) or 'nothing'}). Submit a file named exactly "
-                       f"{missing[0]}")
+                       f"{missing[0]} (or {' or '.join(notebook_names(assignment, missing[0]))})")
         return sub
     refs = _reference_inodes(assignment)
-    for module in assignment.manifest.modules:
+    for module, path in found.items():
+        assert path is not None
         try:
-            sub.files[module] = read_source(directory / module, assignment, refs)
+            sub.files[module], notes = read_module(path, module, assignment, refs)
         except (ValueError, OSError) as err:
             sub.status = "import_error"
             sub.problem = str(err)
             return sub
+        sub.notes += notes
+        also = [n for n in notebook_names(assignment, module) if os.path.lexists(directory / n)]
+        if path.suffix == ".py" and also:
+            sub.notes.append(f"both {module} and {also[0]} were submitted; {module} was "
+                             "graded")
     for helper in assignment.manifest.support:
         sub.files[helper] = (assignment.public_dir / helper).read_text(encoding="utf-8")
     return sub
