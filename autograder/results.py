@@ -6,13 +6,15 @@ in later versions; none is ever renamed or removed.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 TestStatus = Literal["passed", "failed", "error", "timeout", "crashed", "skipped"]
 SubmissionStatus = Literal["graded", "missing", "import_error"]
@@ -47,6 +49,7 @@ class SubmissionResult:
     isolation: str = ""
     seed: int = 0
     duration_s: float = 0.0
+    incomplete: bool = False  # the grader (not the student) failed: the next run regrades it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,19 +82,62 @@ class BatchResult:
         }
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so that a reader never sees a half-written file (rename is atomic)."""
+@contextmanager
+def atomic_text(path: Path, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """A text file that appears at `path` whole or not at all.
+
+    Written to a temporary file in the same folder, flushed to disk, then renamed over
+    `path` (rename is atomic); on any error the temporary file is removed and `path` is left
+    as it was. Every report writer (JSON, CSV, ...) goes through here."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False)
-            f.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that a reader never sees a half-written file."""
+    with atomic_text(path) as f:
+        json.dump(data, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def write_csv_atomic(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    """Write CSV (RFC 4180, UTF-8) so that a reader never sees a half-written file."""
+    with atomic_text(path, newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_batch_json_atomic(path: Path, batch: BatchResult,
+                            submissions: Iterable[SubmissionResult]) -> None:
+    """`batch.to_json()` with its submissions taken from an iterator, one at a time.
+
+    The document is the same as `write_json_atomic(path, batch.to_json())` would write, but a
+    class of any size is never held in memory at once."""
+    header = json.dumps({**batch.to_json(), "submissions": []}, indent=2, ensure_ascii=False)
+    head, tail = header.rsplit('"submissions": []', 1)
+    with atomic_text(path) as f:
+        f.write(head + '"submissions": [')
+        i = -1
+        for i, sub in enumerate(submissions):
+            f.write("," if i else "")
+            f.write("\n" + _indent(json.dumps(sub.to_json(), indent=2, ensure_ascii=False)))
+        f.write(("\n  ]" if i >= 0 else "]") + tail + "\n")
+
+
+def _indent(text: str, by: str = "    ") -> str:
+    return "\n".join(by + line for line in text.splitlines())
 
 
 def not_run(

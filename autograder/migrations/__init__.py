@@ -1,0 +1,1 @@
+"""The gradebook's schema migrations (Alembic), applied automatically when a gradebook opens."""
