@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from autograder.course import Assignment, find_course_root, load_assignment
-from autograder.gradebook import Gradebook, default_url
+from autograder.gradebook import Gradebook, Provenance, default_url, safe_url
 from autograder.grading.engine import Options
 from autograder.grading.pool import Job, grade_batch
+from autograder.grading.resume import plan
 from autograder.grading.submission import discover
 from autograder.report import class_table, print_details
-from autograder.results import BatchResult, SubmissionResult, write_json_atomic
+from autograder.results import BatchResult, SubmissionResult, write_batch_json_atomic
 from autograder.sandbox.isolation import IsolationError
 from autograder.yamlfile import ConfigError
 
@@ -38,6 +40,12 @@ def parser() -> argparse.ArgumentParser:
                    "<course>/reports/<assignment>.json)")
     p.add_argument("--db", help="gradebook database URL (default: sqlite:///<course>/gradebook.db)")
     p.add_argument("--workers", type=int, default=2, help="parallel sandboxes (default: 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster instead (e.g. tcp://10.0.0.5:8786): each "
+                   "Dask worker runs the same sandbox; see docs/scale.md")
+    p.add_argument("--force", action="store_true",
+                   help="regrade every submission, even those the gradebook already holds "
+                   "a grade for with the same files and tests (the default resumes)")
     p.add_argument("--details", action=argparse.BooleanOptionalAction, default=None,
                    help="print each student's lost points (default: for up to 30 students)")
     p.add_argument("--allow-weak-isolation", action="store_true",
@@ -58,34 +66,66 @@ def check_device(assignment: Assignment, device: str) -> None:
 
 
 def grade(assignment: Assignment, submissions: Path, *, options: Options, workers: int,
-          db: str | None, console: Console) -> BatchResult:
+          db: str | None, console: Console, json_path: Path, scheduler: str | None = None,
+          force: bool = False) -> BatchResult:
+    """Grade what the gradebook lacks, record each result as it arrives, write the JSON.
+
+    The returned batch holds `brief` results (what the terminal shows); the JSON report and
+    the gradebook hold everything, streamed from the gradebook so memory stays flat."""
     students = discover(submissions)
     if not students:
         raise ConfigError(f"{submissions}: no student folders (expected "
                           f"{submissions}/<student_id>/{assignment.manifest.modules[0]})")
     gradebook = Gradebook(db or default_url(assignment.course))
-    results: list[SubmissionResult] = []
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.fields[last]}"),
-                        console=console, transient=True, disable=not console.is_terminal)
-    with progress:
-        task = progress.add_task(f"grading {assignment.slug}", total=len(students), last="")
+    try:
+        work = plan(gradebook, assignment, students, options=options, force=force)
+        if work.done:
+            console.print(f"resuming: {len(work.done)} of {len(students)} submissions are "
+                          "already graded with the same files and tests (in the gradebook); "
+                          f"grading the other {len(work.todo)}. --force regrades them all.",
+                          highlight=False)
+        briefs: list[SubmissionResult] = []
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.fields[last]}"),
+                            console=console, transient=True, disable=not console.is_terminal)
+        with progress:
+            task = progress.add_task(f"grading {assignment.slug}", total=len(work.todo),
+                                     last="")
 
-        def record(result: SubmissionResult) -> None:
-            gradebook.record(assignment.slug, result)  # as it arrives: nothing is lost
-            results.append(result)
-            progress.update(task, advance=1,
-                            last=f"{result.student}: {result.score:g}/{result.max_score:g}")
+            def record(result: SubmissionResult) -> None:
+                gradebook.record(assignment.slug, result, provenance=Provenance(
+                    work.shas[result.student], work.suite, options.device))  # as it arrives
+                briefs.append(brief(result))
+                progress.update(task, advance=1,
+                                last=f"{result.student}: {result.score:g}/{result.max_score:g}")
 
-        grade_batch(Job(str(assignment.course), assignment.slug, options), students,
-                    workers=workers, on_result=record)
-    gradebook.close()
-    results.sort(key=lambda r: r.student)
-    isolation = results[0].isolation if results else ""
-    return BatchResult(assignment=assignment.slug, max_score=assignment.manifest.points,
-                       submissions=results, isolation=isolation, seed=options.run_seed,
-                       device=options.device)
+            job = Job(str(assignment.course), assignment.slug, options)
+            if work.todo and scheduler:
+                from autograder.grading.distributed import grade_on_cluster
+
+                grade_on_cluster(job, work.todo, scheduler=scheduler, on_result=record)
+            elif work.todo:
+                grade_batch(job, work.todo, workers=workers, on_result=record)
+        briefs += map(brief, gradebook.submissions(assignment.slug, work.done))
+        briefs.sort(key=lambda r: r.student)
+        batch = BatchResult(assignment=assignment.slug, max_score=assignment.manifest.points,
+                            submissions=briefs,
+                            isolation=briefs[0].isolation if briefs else "",
+                            seed=options.run_seed, device=options.device)
+        write_batch_json_atomic(json_path, replace(batch, submissions=[]),
+                                gradebook.submissions(assignment.slug, [s for s, _ in students]))
+    finally:
+        gradebook.close()
+    return batch
+
+
+def brief(result: SubmissionResult) -> SubmissionResult:
+    """What the terminal shows of a result: its lost tests and the first lines of feedback."""
+    lost = [replace(t, output="\n".join(t.output.strip().splitlines()[:4]))
+            for t in result.tests if t.status not in ("passed", "skipped")]
+    return replace(result, tests=lost,
+                   message="\n".join(result.message.strip().splitlines()[:12]))
 
 
 def main(argv: list[str]) -> int:
@@ -99,13 +139,13 @@ def main(argv: list[str]) -> int:
         options = Options(device=args.device, run_seed=seed,
                           allow_weak=args.allow_weak_isolation)
         started = time.monotonic()
+        json_path = args.json or course / "reports" / f"{assignment.slug}.json"
         batch = grade(assignment, args.submissions, options=options, workers=args.workers,
-                      db=args.db, console=console)
+                      db=args.db, console=console, json_path=json_path,
+                      scheduler=args.scheduler, force=args.force)
     except (ConfigError, IsolationError, FileNotFoundError) as err:
         console.print(f"[bold red]error:[/] {err}", highlight=False)
         return 2
-    json_path = args.json or course / "reports" / f"{assignment.slug}.json"
-    write_json_atomic(json_path, batch.to_json())
     console.print(class_table(f"{assignment.manifest.title} ({assignment.slug})",
                               batch.submissions))
     if args.details or (args.details is None and len(batch.submissions) <= 30):
@@ -116,7 +156,7 @@ def main(argv: list[str]) -> int:
     elapsed = time.monotonic() - started
     console.print(f"\n{len(batch.submissions)} submissions in {elapsed:.1f} s · isolation: "
                   f"{batch.isolation} · seed {batch.seed}"
-                  f"\nJSON: {json_path}\ngradebook: {args.db or default_url(course)}",
+                  f"\nJSON: {json_path}\ngradebook: {safe_url(args.db or default_url(course))}",
                   highlight=False)
     return 0
 

@@ -4,11 +4,20 @@ Each worker is a trusted process with its own jailed zygote and its own pytest s
 pays the torch import and the test collection once. Workers pull one submission at a time.
 If a worker dies (it should not: student code never runs in it), its submission is retried
 once on a fresh worker and otherwise recorded with the reason, so the batch always finishes.
+Workers die with the grader: killing it (even with SIGKILL) leaves no orphan grading on.
+
+`python -m autograder.grading.pool FD JOB` runs one worker on an inherited socket: the
+resident worker of a Dask worker process (distributed.py), where multiprocessing may not fork.
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
 import multiprocessing as mp
+import signal
+import socket
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -33,7 +42,30 @@ class Job:
     options: Options
 
 
-def _worker(conn: Connection, job: dict[str, Any], worker_index: int) -> None:
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when the process that started it dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def task_submission(assignment: Any, task: dict[str, Any]) -> Submission:
+    """The submission a task names: read from its folder here, or already read by the client
+    of a distributed run (then it carries the files' text, never a path to trust)."""
+    if "files" in task:
+        return Submission(student=task["student"], directory=Path(task["directory"]),
+                          files=dict(task["files"]), status=task["status"],
+                          problem=task["problem"])
+    return read_submission(assignment, task["student"], Path(task["directory"]))
+
+
+def worker_main(conn: Connection, job: dict[str, Any], worker_index: int, *,
+                die_with_parent: bool = True) -> None:
+    """One grading worker: pull tasks from `conn`, send each result back as plain JSON."""
+    if die_with_parent:
+        _die_with_parent()
     options = Options(**{**job["options"], "worker_index": worker_index})
     try:
         assignment = load_assignment(Path(job["course"]), job["slug"])
@@ -44,8 +76,7 @@ def _worker(conn: Connection, job: dict[str, Any], worker_index: int) -> None:
                 task = conn.recv()
                 if task is None:
                     return
-                student, directory = task
-                yield read_submission(assignment, student, Path(directory))
+                yield task_submission(assignment, task)
 
         run_session(assignment, tasks(), lambda r: conn.send(("result", r.to_json())), options)
         conn.send(("done", None))
@@ -55,16 +86,19 @@ def _worker(conn: Connection, job: dict[str, Any], worker_index: int) -> None:
         conn.send(("fatal", traceback.format_exc()))
 
 
+def job_dict(job: Job) -> dict[str, Any]:
+    return {"course": job.course, "slug": job.slug, "options": asdict(job.options)}
+
+
 class _Slot:
     def __init__(self, ctx: Any, job: Job, index: int) -> None:
         self.index = index
         self.conn, theirs = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(theirs, {
-            "course": job.course, "slug": job.slug, "options": asdict(job.options)}, index),
-            daemon=True, name=f"nlpgrade-worker-{index}")
+        self.proc = ctx.Process(target=worker_main, args=(theirs, job_dict(job), index),
+                                daemon=True, name=f"nlpgrade-worker-{index}")
         self.proc.start()
         theirs.close()
-        self.task: tuple[str, str] | None = None
+        self.task: dict[str, str] | None = None
         self.task_started = 0.0
 
     def stop(self) -> None:
@@ -80,7 +114,7 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
     assignment = load_assignment(Path(job.course), job.slug)
     budget = assignment.manifest.limits.submission_timeout_s + GRACE_S
     ctx = mp.get_context("spawn")
-    queue = [(s, str(d)) for s, d in students]
+    queue = [{"student": s, "directory": str(d)} for s, d in students]
     attempts: dict[str, int] = {}
     slots = [_Slot(ctx, job, i) for i in range(max(1, min(workers, len(queue) or 1)))]
     next_index = len(slots)
@@ -118,12 +152,12 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
                     slot.stop()
                     slots.remove(slot)
                     if slot.task is not None:
-                        student, directory = slot.task
+                        student = slot.task["student"]
                         attempts[student] = attempts.get(student, 0) + 1
                         if attempts[student] < 2:
                             queue.insert(0, slot.task)
                         else:
-                            on_result(_lost(assignment, student, kind, payload))
+                            on_result(lost(assignment, student, kind, payload))
                     if queue:
                         slots.append(_Slot(ctx, job, next_index))
                         next_index += 1
@@ -132,15 +166,30 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
             slot.stop()
 
 
-def _lost(assignment: Any, student: str, kind: str, detail: Any) -> SubmissionResult:
-    """The record of a submission whose worker failed twice: zero, with the reason."""
+def lost(assignment: Any, student: str, kind: str, detail: Any) -> SubmissionResult:
+    """The record of a submission whose worker failed twice: zero, with the reason, marked
+    incomplete so that the next run of the same command grades it again."""
     reason = {"hung": "the grader stopped responding while grading it",
               "died": "the grading worker died while grading it",
-              "fatal": "the grader failed while grading it"}.get(kind, kind)
+              "fatal": "the grader failed while grading it",
+              "lost": "the cluster lost it"}.get(kind, kind)
     message = (f"not graded: {reason}, twice. This is a grader problem, not yours: the "
                "instructor will regrade it.")
     if isinstance(detail, str):
         message += f"\n{detail[-2000:]}"
     return SubmissionResult(student=student, score=0.0, max_score=assignment.manifest.points,
                             status="graded", message=message,
-                            tests=not_run([], message))
+                            tests=not_run([], message), incomplete=True)
+
+
+def _resident_main(fd: int, job_json: str) -> None:
+    """The entry of `python -m autograder.grading.pool FD JOB`: one worker on socket FD."""
+    from multiprocessing.connection import Connection as FdConnection
+
+    sock = socket.socket(fileno=fd)
+    conn = FdConnection(sock.detach())
+    worker_main(conn, json.loads(job_json), 0, die_with_parent=False)
+
+
+if __name__ == "__main__":
+    _resident_main(int(sys.argv[1]), sys.argv[2])
