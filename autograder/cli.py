@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "prove": ("autograder.commands.prove",
               "prove a test suite: reference full, stub 0, mistakes lose points"),
     "demo": ("autograder.commands.demo", "grade the bundled example submissions"),
+    "report": ("autograder.commands.report",
+               "class report: scores CSV, plots, HTML summary, feedback per student"),
+    "gradescope": ("autograder.commands.gradescope",
+                   "build a Gradescope autograder zip; run it inside Gradescope"),
     "quiz": ("autograder.quiz.cli",
              "concept quizzes: take, review, validate, grade, stats, export"),
 }

@@ -1,0 +1,1 @@
+"""Feedback for each student (HTML and Markdown) and the class report (CSV, plots, HTML)."""
