@@ -35,7 +35,12 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nlpgrade grade", description=__doc__)
     p.add_argument("assignment", help="the assignment's slug, e.g. masking")
-    p.add_argument("submissions", type=Path, help="SUBMISSIONS_DIR/<student_id>/<module>.py")
+    p.add_argument("submissions", type=Path, nargs="?",
+                   help="SUBMISSIONS_DIR/<student_id>/<module>.py (or .ipynb)")
+    p.add_argument("--nbgrader-course", type=Path, metavar="DIR",
+                   help="grade an nbgrader course instead: DIR/submitted/<student_id>/"
+                   "<assignment>/ into DIR/autograded/, DIR/feedback/ and nbgrader's "
+                   "gradebook (docs/ecosystem.md)")
     p.add_argument("--json", type=Path, help="write the results here (default: "
                    "<course>/reports/<assignment>.json)")
     p.add_argument("--db", help="gradebook database URL (default: sqlite:///<course>/gradebook.db)")
@@ -130,6 +135,8 @@ def brief(result: SubmissionResult) -> SubmissionResult:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    if (args.submissions is None) == (args.nbgrader_course is None):
+        parser().error("give SUBMISSIONS_DIR or --nbgrader-course DIR (one of them)")
     console = Console()
     try:
         course = find_course_root(args.course)
@@ -138,6 +145,12 @@ def main(argv: list[str]) -> int:
         seed = assignment.manifest.seed if args.seed is None else args.seed
         options = Options(device=args.device, run_seed=seed,
                           allow_weak=args.allow_weak_isolation)
+        if args.nbgrader_course is not None:
+            from autograder.nbgrader_course.grade import grade_course
+
+            grade_course(assignment, args.nbgrader_course, options=options,
+                         workers=args.workers, console=console)
+            return 0
         started = time.monotonic()
         json_path = args.json or course / "reports" / f"{assignment.slug}.json"
         batch = grade(assignment, args.submissions, options=options, workers=args.workers,
