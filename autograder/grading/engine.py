@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 
 from autograder.course import Assignment
 from autograder.grading.plugin import GradingPlugin
@@ -30,6 +31,10 @@ class Options:
     public_only: bool = False
     allow_weak: bool = False
     worker_index: int = 0
+    # torch threads for the grader's own side of the tests (the references). Workers run side
+    # by side, so one each by default; `nlpgrade grade` gives each cores // workers. The
+    # sandbox is always single-threaded.
+    threads: int = 1
 
 
 def pytest_args(assignment: Assignment, *, public_only: bool) -> list[str]:
@@ -83,6 +88,7 @@ def run_session(assignment: Assignment, tasks: Iterable[Submission],
                 zygote: Zygote | None = None) -> None:
     """Collect the tests once, then grade every task. Raises ConfigError for test problems."""
     own = zygote is None
+    torch.set_num_threads(max(1, options.threads))
     zygote = zygote or start_zygote(assignment, options)
     cap_processes = zygote.jail.uid != os.getuid() or os.getuid() == 0
     plugin = GradingPlugin(assignment, zygote=zygote, device=options.device,
