@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import replace
@@ -144,7 +145,8 @@ def main(argv: list[str]) -> int:
         check_device(assignment, args.device)
         seed = assignment.manifest.seed if args.seed is None else args.seed
         options = Options(device=args.device, run_seed=seed,
-                          allow_weak=args.allow_weak_isolation)
+                          allow_weak=args.allow_weak_isolation,
+                          threads=max(1, (os.cpu_count() or 1) // max(1, args.workers)))
         if args.nbgrader_course is not None:
             from autograder.nbgrader_course.grade import grade_course
 
