@@ -34,6 +34,7 @@ MAX_CELLS = 5000
 MAX_CODE_BYTES = 1 << 20
 MAGIC = re.compile(r"^(\s*)(?:[%!]|[A-Za-z_][\w.]*\s*=\s*[%!])")
 PYTHON_CELL_MAGICS = {"%%time", "%%timeit", "%%capture"}  # their body is Python
+FUTURE = re.compile(r"^from\s+__future__\s+import\s+[\w\s,()]+$")
 TRIPLE = re.compile(r'"""|\'\'\'')
 
 
@@ -126,6 +127,17 @@ def strip_ipython(source: str) -> tuple[str, list[str]]:
     return "\n".join(lines), removed
 
 
+def hoist_future_imports(code: str) -> str:
+    """`from __future__` lines moved to the top: a kernel compiles each cell on its own, so
+    a notebook may repeat them in any cell, but a module must start with them."""
+    lines = code.split("\n")
+    future = [line for line in lines if FUTURE.match(line)]
+    if not future:
+        return code
+    rest = [line for line in lines if not FUTURE.match(line)]
+    return "\n".join([*dict.fromkeys(line.strip() for line in future), *rest])
+
+
 def extract_code(data: bytes, *, name: str, module: str) -> Extracted:
     """The module code of notebook `name` (its bytes); raises NotebookError."""
     cells = _parse(data, name, module)
@@ -160,7 +172,7 @@ def extract_code(data: bytes, *, name: str, module: str) -> Extracted:
         raise NotebookError(f"{name} has no code to grade (no code cells"
                             f"{' of the assignment' if tagged else ''}). Fill in the solution "
                             f"cells, save, and resubmit; or submit {module}")
-    code = "\n\n".join(parts)
+    code = hoist_future_imports("\n\n".join(parts))
     if len(code.encode("utf-8")) > MAX_CODE_BYTES:
         raise NotebookError(f"{name}: its code is over {MAX_CODE_BYTES >> 20} MiB")
     return Extracted(code=code, notes=notes)

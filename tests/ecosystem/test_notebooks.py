@@ -155,3 +155,13 @@ def test_repository_notebooks_hold_only_stub_code(repo):
         nb = json.loads(path.read_text())
         assert all(not c.get("outputs") for c in nb["cells"]), path
         assert "### BEGIN SOLUTION" not in path.read_text(), path
+
+
+def test_future_imports_repeated_in_later_cells_move_to_the_top():
+    data = code_notebook('"""Doc."""\nfrom __future__ import annotations\nimport math',
+                         "from __future__ import annotations\n\ndef f(x: int) -> int:\n"
+                         "    return x")
+    code = extract_code(data.encode(), name="toy.ipynb", module="toy.py").code
+    compile(code, "toy.py", "exec")
+    assert code.startswith("from __future__ import annotations\n")
+    assert code.count("from __future__") == 1
