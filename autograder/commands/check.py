@@ -1,8 +1,8 @@
 """`nlpgrade check ASSIGNMENT [PATH]`: run the public tests on your file, in the sandbox.
 
-PATH is your module (default: ./<module>.py) or a folder holding your modules. Only the
-public tests run here; the grader also runs hidden tests, so passing here is necessary, not
-sufficient.
+PATH is your module (default: ./<module>.py, else ./<slug>.ipynb), its notebook, or a folder
+holding your modules. Only the public tests run here; the grader also runs hidden tests, so
+passing here is necessary, not sufficient.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rich.console import Console
 from autograder.commands.grade import add_common
 from autograder.course import Assignment, find_course_root, load_assignment
 from autograder.grading.engine import Options, run_session
-from autograder.grading.submission import Submission, read_source
+from autograder.grading.submission import Submission, locate, read_module
 from autograder.results import SubmissionResult
 from autograder.sandbox.isolation import IsolationError
 from autograder.yamlfile import ConfigError
@@ -43,7 +43,7 @@ def collect(assignment: Assignment, path: Path | None) -> Submission:
         targets = {modules[0]: path}
     else:
         folder = path or Path.cwd()
-        targets = {m: folder / m for m in modules}
+        targets = {m: locate(assignment, folder, m) or folder / m for m in modules}
     for module, file in targets.items():
         if not file.exists():
             sub.status, sub.problem = "missing", (f"{file} not found: pass your file, e.g. "
@@ -51,7 +51,8 @@ def collect(assignment: Assignment, path: Path | None) -> Submission:
                                                   f"path/to/{module}`")
             return sub
         try:
-            sub.files[module] = read_source(file, assignment, set())
+            sub.files[module], notes = read_module(file, module, assignment, set())
+            sub.notes += notes
         except (ValueError, OSError) as err:
             sub.status, sub.problem = "import_error", str(err)
             return sub
