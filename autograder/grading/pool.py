@@ -33,6 +33,7 @@ from autograder.results import SubmissionResult, not_run
 from autograder.yamlfile import ConfigError
 
 GRACE_S = 60.0  # beyond a submission's own budget, before a silent worker is presumed hung
+STILLBORN = 3  # workers in a row that die before asking for any work: the batch stops
 
 
 @dataclass(frozen=True)
@@ -67,23 +68,35 @@ def worker_main(conn: Connection, job: dict[str, Any], worker_index: int, *,
     if die_with_parent:
         _die_with_parent()
     options = Options(**{**job["options"], "worker_index": worker_index})
+    gone = False  # the parent closed the connection: finish quietly
+
+    def send(message: tuple[str, Any]) -> None:
+        nonlocal gone
+        try:
+            conn.send(message)
+        except OSError:
+            gone = True
+
     try:
         assignment = load_assignment(Path(job["course"]), job["slug"])
 
         def tasks() -> Iterator[Submission]:
-            while True:
-                conn.send(("next", None))
-                task = conn.recv()
+            while not gone:
+                send(("next", None))
+                try:
+                    task = conn.recv()
+                except (EOFError, OSError):
+                    return
                 if task is None:
                     return
                 yield task_submission(assignment, task)
 
-        run_session(assignment, tasks(), lambda r: conn.send(("result", r.to_json())), options)
-        conn.send(("done", None))
+        run_session(assignment, tasks(), lambda r: send(("result", r.to_json())), options)
+        send(("done", None))
     except ConfigError as err:
-        conn.send(("config", str(err)))
+        send(("config", str(err)))
     except BaseException:
-        conn.send(("fatal", traceback.format_exc()))
+        send(("fatal", traceback.format_exc()))
 
 
 def job_dict(job: Job) -> dict[str, Any]:
@@ -100,6 +113,7 @@ class _Slot:
         theirs.close()
         self.task: dict[str, str] | None = None
         self.task_started = 0.0
+        self.asked = False  # it asked for work at least once (it started up)
 
     def stop(self) -> None:
         if self.proc.is_alive():
@@ -118,6 +132,7 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
     attempts: dict[str, int] = {}
     slots = [_Slot(ctx, job, i) for i in range(max(1, min(workers, len(queue) or 1)))]
     next_index = len(slots)
+    stillborn = 0
     try:
         while slots:
             ready = wait([s.conn for s in slots] + [s.proc.sentinel for s in slots],
@@ -135,6 +150,7 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
                 else:
                     continue
                 if kind == "next":
+                    slot.asked, stillborn = True, 0
                     slot.task = queue.pop(0) if queue else None
                     slot.task_started = time.monotonic()
                     slot.conn.send(slot.task)
@@ -151,6 +167,14 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
                 else:  # fatal, died, hung: the worker is gone; its submission is not lost
                     slot.stop()
                     slots.remove(slot)
+                    stillborn = 0 if slot.asked else stillborn + 1
+                    if stillborn >= STILLBORN:
+                        raise RuntimeError(
+                            f"{STILLBORN} grading workers in a row died while starting (the "
+                            f"last one: {kind}, exit code {slot.proc.exitcode}), before "
+                            "grading anything: this machine cannot run the grader (out of "
+                            "memory? a broken install?). What was graded is in the gradebook:"
+                            " rerun the same command to resume.")
                     if slot.task is not None:
                         student = slot.task["student"]
                         attempts[student] = attempts.get(student, 0) + 1

@@ -19,6 +19,7 @@ from autograder.results import TestResult as OneTest
 from . import gradebook_v0
 
 HERE = Path(__file__).resolve().parent
+N = 15  # students per assignment and writer
 
 
 def result(student: str, score: float, *, note: str = "") -> SubmissionResult:
@@ -90,8 +91,8 @@ def test_a_gradebook_from_a_newer_nlpgrade_is_refused_with_what_to_do(db_url):
 def test_two_graders_writing_at_once_lose_nothing(db_url):
     """Two real processes, started together on a fresh gradebook: each migrates it, then both
     write their own assignment and, at the same time, the same students of a shared one."""
-    shared = [f"shared:s{i:02d}" for i in range(25)]
-    specs = [[f"{name}:s{i:02d}" for i in range(25)] + shared for name in ("hw_a", "hw_b")]
+    shared = [f"shared:s{i:02d}" for i in range(N)]
+    specs = [[f"{name}:s{i:02d}" for i in range(N)] + shared for name in ("hw_a", "hw_b")]
     procs = [subprocess.Popen([sys.executable, str(HERE / "writer.py"), db_url, *spec],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for spec in specs]
@@ -102,17 +103,17 @@ def test_two_graders_writing_at_once_lose_nothing(db_url):
     outputs = [proc.communicate(timeout=180) for proc in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
-        assert out.strip() == "recorded 50"
+        assert out.strip() == f"recorded {2 * N}"
     book = Gradebook(db_url)
     for name in ("hw_a", "hw_b"):
         rows = list(book.submissions(name))
-        assert [r.student for r in rows] == [f"s{i:02d}" for i in range(25)]
+        assert [r.student for r in rows] == [f"s{i:02d}" for i in range(N)]
         assert all(r.message == f"{name}:{r.student}" and len(r.tests) == 3 for r in rows)
-    for i in range(25):
+    for i in range(N):
         assert [a.attempt for a in book.history("shared", f"s{i:02d}")] == [1, 2]
     with book.engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM submissions")).scalar() == 100
-        assert conn.execute(text("SELECT COUNT(*) FROM test_results")).scalar() == 300
+        assert conn.execute(text("SELECT COUNT(*) FROM submissions")).scalar() == 4 * N
+        assert conn.execute(text("SELECT COUNT(*) FROM test_results")).scalar() == 12 * N
     book.close()
 
 
