@@ -1,6 +1,6 @@
 """nlpgrade beside nbgrader on the same submissions, in one run.
 
-    python bench/vs_nbgrader.py [--copies N] [--timeout-s 10] [--workers 2] [--keep DIR]
+    python bench/vs_nbgrader.py [--copies N] [--timeout-s 10] [--workers 1 2] [--keep DIR]
 
 Builds an nbgrader course from the masking assignment's notebook: the same functions (the
 reference with its `### BEGIN SOLUTION` markers), and every public and hidden test of
@@ -31,11 +31,13 @@ import ast
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -48,6 +50,7 @@ from autograder.notebooks.build import ROLE_CHECKS, build_notebook, split_module
 from autograder.release import strip_markers  # noqa: E402
 
 SLUG = "masking"
+STARTED = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) Copying \S*/submitted/([^/]+)/")
 HONEST = ["correct", "alternative", "wrong_carol", "wrong_dave", "stub", "timeout"]
 CHEATS = ["cheat_patch", "cheat_read"]
 
@@ -177,6 +180,24 @@ def fill(release: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
     return nb
 
 
+def per_student_seconds(log: Path, start: int, end: float) -> dict[str, float]:
+    """nbgrader's time per student: between the log lines that start each one."""
+    marks: list[tuple[str, float]] = []
+    with log.open() as f:
+        f.seek(start)
+        for line in f:
+            match = STARTED.match(line)
+            if match:
+                stamp = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S.%f")
+                marks.append((match.group(2), stamp.timestamp()))
+    firsts: dict[str, float] = {}
+    for student, stamp in marks:
+        firsts.setdefault(student, stamp)
+    order = sorted(firsts.items(), key=lambda kv: kv[1])
+    return {s: (order[i + 1][1] if i + 1 < len(order) else end) - t
+            for i, (s, t) in enumerate(order)}
+
+
 def run(cmd: list[str], cwd: Path, log: Path) -> float:
     started = time.perf_counter()
     with log.open("a") as f:
@@ -194,7 +215,8 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=1, help="copies of each submission")
     parser.add_argument("--timeout-s", type=int, default=10,
                         help="nbgrader's per-cell limit (default 10: nlpgrade's import limit)")
-    parser.add_argument("--workers", type=int, default=2, help="nlpgrade's sandboxes")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="nlpgrade's worker counts, one run each (default: 1 2)")
     parser.add_argument("--keep", type=Path, help="work here and keep it (default: a temp dir)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="vs_nbgrader_"))
@@ -210,7 +232,9 @@ def main() -> None:
     nbformat.write(nb, nbg / "source" / SLUG / f"{SLUG}.ipynb")
     (nbg / "nbgrader_config.py").write_text(
         "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
-        f"c.Execute.timeout = {args.timeout_s}\n")
+        f"c.Execute.timeout = {args.timeout_s}\n"
+        "c.Application.log_format = '%(asctime)s.%(msecs)03d %(message)s'\n"
+        "c.Application.log_datefmt = '%Y-%m-%d %H:%M:%S'\n")
     run([sys.executable, "-m", "nbgrader", "generate_assignment", SLUG, "--force"], nbg, log)
     release = nbformat.read(nbg / "release" / SLUG / f"{SLUG}.ipynb", as_version=4)
     sources = student_sources(course)
@@ -226,27 +250,35 @@ def main() -> None:
             (nbg / "submitted" / student / SLUG / "timestamp.txt").write_text(
                 "2026-03-01 12:00:00.000000 UTC")
     n = len(students)
+    load_before = os.getloadavg()[0]
+    log_start = log.stat().st_size
     t_nbgrader = run([sys.executable, "-m", "nbgrader", "autograde", SLUG, "--create",
                       "--force"], nbg, log)
-    results = work / "nlpgrade.json"
-    t_nlpgrade = run([sys.executable, "-m", "autograder.cli", "grade", SLUG, str(subs),
-                      "--course", str(course), "--workers", str(args.workers), "--force",
-                      "--db", f"sqlite:///{work / 'nlpgrade.db'}", "--json", str(results),
-                      "--no-details"], REPO, log)
+    nb_times = per_student_seconds(log, log_start, time.time())
+    walls: dict[int, float] = {}
+    for workers in args.workers:
+        results = work / f"nlpgrade_{workers}.json"
+        walls[workers] = run([sys.executable, "-m", "autograder.cli", "grade", SLUG, str(subs),
+                              "--course", str(course), "--workers", str(workers), "--force",
+                              "--db", f"sqlite:///{work / f'nlpgrade_{workers}.db'}",
+                              "--json", str(results), "--no-details"], REPO, log)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{nbg / 'gradebook.db'}", course_id="bench") as gb:
         nb_scores = {s: gb.find_submission(SLUG, s).score for s, _ in students}
-    ours = {s["student"]: s["score"] for s in json.loads(results.read_text())["submissions"]}
+    report = json.loads(results.read_text())["submissions"]
+    ours = {s["student"]: s["score"] for s in report}
+    our_times = {s["student"]: s["duration_s"] for s in report}
     print(f"\nvs_nbgrader: masking, {n} submissions ({args.copies} of each kind), "
           f"{total:g} points; {platform.node()}, {os.cpu_count()} CPUs, load "
-          f"{os.getloadavg()[0]:.2f} at the end; work dir {work}\n")
-    print(f"| grader | wall (s) | s / submission |\n|---|---|---|\n"
-          f"| nbgrader autograde (sequential) | {t_nbgrader:.1f} | {t_nbgrader / n:.2f} |\n"
-          f"| nlpgrade grade --workers {args.workers} | {t_nlpgrade:.1f} | "
-          f"{t_nlpgrade / n:.2f} |\n\nratio nbgrader / nlpgrade: "
-          f"{t_nbgrader / t_nlpgrade:.2f}x\n")
-    print("| submission | nbgrader | nlpgrade | agree |\n|---|---|---|---|")
+          f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after; work dir {work}\n")
+    rows = [("nbgrader autograde (sequential)", t_nbgrader)] + [
+        (f"nlpgrade grade --workers {w}", wall) for w, wall in walls.items()]
+    print("| grader | wall (s) | s / submission | nbgrader / this |\n|---|---|---|---|")
+    for name, wall in rows:
+        print(f"| {name} | {wall:.1f} | {wall / n:.2f} | {t_nbgrader / wall:.2f}x |")
+    print("\n| submission | nbgrader score | nlpgrade score | agree | nbgrader s | "
+          "nlpgrade s (in its worker) |\n|---|---|---|---|---|---|")
     agree = 0
     honest = [(s, k) for s, k in students if k in HONEST]
     for student, kind in students:
@@ -256,7 +288,8 @@ def main() -> None:
         verdict = ("yes" if same else "NO") if kind in HONEST else (
             f"cheat {'works' if nb_scores[student] > 0 else 'fails'} on nbgrader, "
             f"{'works' if ours[student] > 0 else 'fails'} on nlpgrade")
-        print(f"| {student} | {nb_scores[student]:g} | {ours[student]:g} | {verdict} |")
+        print(f"| {student} | {nb_scores[student]:g} | {ours[student]:g} | {verdict} | "
+              f"{nb_times.get(student, float('nan')):.2f} | {our_times[student]:.2f} |")
     print(f"\nhonest submissions with the same score: {agree} of {len(honest)}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
