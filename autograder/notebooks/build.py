@@ -176,6 +176,11 @@ def build_notebook(assignment: Assignment, *,
     if [c.key for c in stub_chunks] != [c.key for c in ref_chunks]:
         raise ConfigError(f"{reference}: the stub and the reference have different top-level "
                           "definitions; solution regions must sit inside function bodies")
+    keys = [c.key for c in ref_chunks]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ConfigError(f"{reference}: {', '.join(twice)} defined more than once at the top "
+                          "level; a notebook cell is named after each definition")
     by_key = {c.key: c for c in ref_chunks}
     cells: list[NotebookNode] = []
     sections = readme_chunks(readme)
