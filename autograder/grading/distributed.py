@@ -175,11 +175,19 @@ _LOCK = threading.Lock()
 
 
 def _residents(key: str) -> Iterator[Resident]:
-    """Idle residents for this job, then new ones."""
+    """Idle residents for this job, then new ones. Starting one for a new job (another
+    assignment, seed or device) first stops the idle residents of other jobs: a long-lived
+    cluster keeps one warm job per worker thread, not one per assignment ever graded."""
     while True:
+        stale: list[Resident] = []
         with _LOCK:
             idle = _IDLE.setdefault(key, [])
             found = idle.pop() if idle else None
+            if found is None:
+                for other in [k for k in _IDLE if k != key]:
+                    stale += _IDLE.pop(other)
+        for resident in stale:
+            resident.close()
         yield found if found is not None else Resident(json.loads(key))
 
 

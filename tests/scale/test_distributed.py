@@ -90,3 +90,24 @@ def test_cuda_tasks_ask_for_a_gpu_and_refuse_a_cluster_without_one(
                          [("correct", subs / "correct")], scheduler=scheduler,
                          on_result=results.append)
     assert results == []
+
+
+def test_a_worker_keeps_residents_warm_for_one_job_and_stops_the_others(monkeypatch) -> None:
+    from autograder.grading import distributed
+
+    class Fake:
+        def __init__(self, job: dict[str, object]) -> None:
+            self.job, self.closed = job, False
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(distributed, "Resident", Fake)
+    monkeypatch.setattr(distributed, "_IDLE", {})
+    first = next(distributed._residents('{"slug": "a"}'))
+    distributed._IDLE['{"slug": "a"}'].append(first)  # type: ignore[arg-type]
+    assert next(distributed._residents('{"slug": "a"}')) is first  # reused while warm
+    distributed._IDLE['{"slug": "a"}'].append(first)  # type: ignore[arg-type]
+    other = next(distributed._residents('{"slug": "b"}'))
+    assert other.job == {"slug": "b"} and first.closed
+    assert '{"slug": "a"}' not in distributed._IDLE
