@@ -74,3 +74,10 @@ def test_instrument_counts_flops_and_the_largest_tensor_of_a_local_call():
     assert call.flops == 2 * 8 * 16 * 4
     assert call.max_numel == 32 and call.max_shape == (8, 4)
     assert torch.equal(call.result, a @ b) and call.probe_error is None
+
+
+def test_instrument_counts_matrix_vector_and_dot_products():
+    W, h = torch.randn(8, 16), torch.randn(16)
+    assert instrument(torch.mv, W, h).flops == 2 * 8 * 16
+    assert instrument(torch.matmul, W, h).flops == 2 * 8 * 16  # W @ h dispatches to mv
+    assert instrument(torch.dot, h, h).flops == 2 * 16

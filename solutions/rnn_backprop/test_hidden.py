@@ -568,7 +568,8 @@ def test_bptt_work_grows_linearly_with_T(student):
             f"{counts[1] / counts[0]:.1f} ({counts[0]} -> {counts[1]}); O(T) work doubles them. "
             "You seem to recompute the backward pass for every loss J_t (O(T²)). Hint: one "
             "sweep from t = T down to 1, carrying δ = ∂J/∂h_t, as in README §7")
-    # The FLOP counter misses matrix-vector products: compare times as well (see the top).
+    # The FLOP counter sees matrix products (mm, mv, dot) but not elementwise ones (outer, mul):
+    # compare times as well (see the top).
     shorts, long_ = [_problem(752, 16, 3, 4, 2)] * 16, [_problem(753, 256, 3, 4, 2)]
     clock = _sandbox_clock(student)
     t_short = t_long = 0.0

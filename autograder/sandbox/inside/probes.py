@@ -22,6 +22,23 @@ from torch.utils.flop_counter import FlopCounterMode
 PRELOAD = "torch._dynamo"
 
 
+def _mv_flops(a_shape: Any, b_shape: Any, *args: Any, out_shape: Any = None,
+              **kwargs: Any) -> int:
+    """Matrix (m, n) times vector (n,): one multiply and one add per matrix entry."""
+    return 2 * int(a_shape[0]) * int(a_shape[1])
+
+
+def _dot_flops(a_shape: Any, b_shape: Any, *args: Any, out_shape: Any = None,
+               **kwargs: Any) -> int:
+    return 2 * int(a_shape[0])
+
+
+# torch's counter knows the matrix products (mm, bmm, addmm, baddbmm, convolutions, attention)
+# but not their vector forms, which hand-written RNN and gradient code uses (W @ h is an mv).
+EXTRA_FLOPS = {torch.ops.aten.mv: _mv_flops, torch.ops.aten.dot: _dot_flops,
+               torch.ops.aten.vdot: _dot_flops}
+
+
 @dataclass
 class ProbeReport:
     result: Any = None
@@ -83,7 +100,7 @@ def run_probed(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> ProbeR
     crash; an exception from fn itself is returned in `exception`."""
     report = ProbeReport()
     try:
-        counter = FlopCounterMode(display=False)
+        counter = FlopCounterMode(display=False, custom_mapping=EXTRA_FLOPS)
         watch = TensorWatch()
     except Exception as exc:  # probes unavailable: still run the call
         report.error = f"probes unavailable: {exc}"
