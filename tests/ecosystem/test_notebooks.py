@@ -122,7 +122,7 @@ def graded(tmp_path_factory, grade):  # type: ignore[no-untyped-def]
     for student, (name, text) in students.items():
         (folder / student).mkdir(parents=True)
         (folder / student / name).write_text(text)
-    return grade(course, "toy", folder)
+    return grade(course, "toy", folder, workers=1)
 
 
 def outcomes(result):  # type: ignore[no-untyped-def]
