@@ -89,3 +89,20 @@ def test_scores_go_into_nbgrader_gradebook_and_nbgrader_export_reads_them(nbgrad
     assert float(rows["bob"]["late_submission_penalty"]) == pytest.approx(1.4)
     assert float(rows["bob"]["score"]) == pytest.approx(5.6)
     assert float(rows["carol"]["score"]) == 0.0  # missing: still a row, with zero
+
+
+def test_without_nbgrader_the_csv_has_nbgrader_exports_columns(tmp_path):
+    from autograder.nbgrader_course.gradebook import EXPORT_COLUMNS, Graded, write_export_csv
+    from autograder.results import SubmissionResult
+    from autograder.results import TestResult as Outcome
+
+    result = SubmissionResult("bob", 5.6, 7.0, "graded", tests=[
+        Outcome("test_a", 3.0, 3.0, "passed"), Outcome("test_b", 4.0, 4.0, "passed")])
+    path = tmp_path / "export.csv"
+    write_export_csv(path, "toy", due=DUE, max_score=7.0,
+                     graded=[Graded(result, DUE + timedelta(days=1), 1.4)])
+    rows = list(csv.DictReader(path.open()))
+    assert list(rows[0]) == EXPORT_COLUMNS
+    assert (rows[0]["raw_score"], rows[0]["late_submission_penalty"], rows[0]["score"]) == (
+        "7", "1.4", "5.6")
+    assert rows[0]["duedate"] == "2026-03-01 23:59:00"
