@@ -151,7 +151,8 @@ def main(argv: list[str]) -> int:
             from autograder.nbgrader_course.grade import grade_course
 
             grade_course(assignment, args.nbgrader_course, options=options,
-                         workers=args.workers, console=console)
+                         workers=args.workers, console=console,
+                         json_path=args.json or course / "reports" / f"{assignment.slug}.json")
             return 0
         started = time.monotonic()
         json_path = args.json or course / "reports" / f"{assignment.slug}.json"

@@ -10,6 +10,9 @@ and writes nbgrader's layout back:
     DIR/gradebook.db                               nbgrader's gradebook (or, without nbgrader
                                                    installed, DIR/nlpgrade-export.csv)
 
+and nlpgrade's JSON report (default <course>/reports/<assignment>.json), which `nlpgrade report`
+reads.
+
 Notebooks are never executed by the grader: their code is extracted and run in the sandbox.
 """
 
@@ -29,7 +32,7 @@ from autograder.grading.pool import Job, grade_batch
 from autograder.nbgrader_course.gradebook import Graded, record, write_export_csv
 from autograder.nbgrader_course.late import TIMESTAMP, lateness, read_timestamp
 from autograder.report import class_table
-from autograder.results import SubmissionResult
+from autograder.results import BatchResult, SubmissionResult, write_json_atomic
 from autograder.yamlfile import ConfigError
 
 MAX_COPY_BYTES = 64 << 20  # a submission folder bigger than this is not copied whole
@@ -97,7 +100,9 @@ def write_outputs(root: Path, slug: str, title: str, item: Graded, source: Path)
 
 
 def grade_course(assignment: Assignment, root: Path, *, options: Options, workers: int,
-                 console: Console) -> list[Graded]:
+                 console: Console, json_path: Path | None = None) -> list[Graded]:
+    """Grade, write nbgrader's folders and gradebook, and (json_path) our JSON report, which
+    `nlpgrade report` reads."""
     slug = assignment.slug
     root = root.resolve()
     students = discover_submitted(root, slug)
@@ -123,6 +128,13 @@ def grade_course(assignment: Assignment, root: Path, *, options: Options, worker
         record(url, slug, due=assignment.manifest.due, max_score=assignment.manifest.points,
                tests=tests, graded=graded)
         where = f"nbgrader gradebook {root / 'gradebook.db'} (`nbgrader export` reads it)"
+    if json_path is not None:
+        batch = BatchResult(assignment=slug, max_score=assignment.manifest.points,
+                            submissions=[g.result for g in graded],
+                            isolation=graded[0].result.isolation if graded else "",
+                            seed=options.run_seed, device=options.device)
+        write_json_atomic(json_path, batch.to_json())
+        where += f"; JSON: {json_path}"
     console.print(class_table(f"{assignment.manifest.title} ({slug}), nbgrader course "
                               f"{root}", [g.result for g in graded]))
     console.print(f"\n{len(graded)} submissions · autograded/ and feedback/ written under "

@@ -58,7 +58,7 @@ def nbgrader_run(tmp_path_factory):  # type: ignore[no-untyped-def]
         (folder / "timestamp.txt").write_text(stamp)
     (root / "submitted" / "alice" / "toy" / "link").symlink_to(course / "solutions")
     code = grade_command.main(["toy", "--course", str(course), "--nbgrader-course", str(root),
-                               "--workers", "1"])
+                               "--workers", "1", "--json", str(base / "toy.json")])
     assert code == 0
     return root
 
@@ -72,6 +72,9 @@ def test_autograded_and_feedback_follow_nbgrader_layout(nbgrader_run):
     feedback = root / "feedback" / "bob" / "toy"
     assert {p.name for p in feedback.iterdir()} == {"toy.html", "toy.md", "timestamp.txt"}
     assert "late by 32.0 h (2 started days" in (feedback / "toy.md").read_text()
+    report = json.loads((root.parent / "toy.json").read_text())  # for `nlpgrade report`
+    assert {s["student"]: s["score"] for s in report["submissions"]} == {
+        "alice": 7.0, "bob": pytest.approx(5.6), "carol": 0.0}
 
 
 def test_scores_go_into_nbgrader_gradebook_and_nbgrader_export_reads_them(nbgrader_run):
