@@ -159,7 +159,9 @@ class GradingPlugin:
                 outcome = "failed"
                 item.stash.setdefault(EXCINFO, {})[call.when] = excinfo.value
                 longrepr = excinfo.exconly()[:MAX_MESSAGE]
-        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when,
+        when = call.when
+        assert when != "collect"  # makereport is a run-phase hook
+        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, when,
                                  duration=call.duration, start=call.start, stop=call.stop)
 
     # --- grading ------------------------------------------------------------------------------
