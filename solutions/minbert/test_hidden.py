@@ -34,7 +34,7 @@ SMALL = dict(vocab_size=VOCAB, hidden_size=HIDDEN, num_hidden_layers=2, num_atte
              attention_probs_dropout_prob=0.1)
 CHECKPOINT = "all-MiniLM-L6-v2"
 # Fine-tuning threshold: see solutions/minbert/NOTES.md ("Choosing the threshold").
-TOY_STEPS, TOY_LR, TOY_BATCH, TOY_THRESHOLD = 60, 1e-4, 16, 0.85
+TOY_STEPS, TOY_LR, TOY_BATCH, TOY_THRESHOLD = 20, 1e-4, 16, 0.85
 
 
 SUPPORT = ("base_bert", "config", "utils", "tokenizer", "sentiment_data", "train", "harness")
@@ -591,7 +591,7 @@ def test_finetuning_learns_the_toy_sentiment_set(student, reference, device, see
     if acc < TOY_THRESHOLD:
         raise AssertionError(
             f"after {TOY_STEPS} fine-tuning steps the toy dev accuracy is {acc:.3f}, expected "
-            f">= {TOY_THRESHOLD} (the reference reaches 0.92-0.99 over 5 seeds). Check the "
+            f">= {TOY_THRESHOLD} (the reference reaches 0.92-0.96 over 5 seeds). Check the "
             "head (dropout + Linear on pooler_output) and that BERT trains")
 
 
