@@ -22,11 +22,11 @@ from autograder.grading.resume import plan
 from autograder.grading.submission import discover
 from autograder.results import SubmissionResult
 
-# Graded in this order with --workers 1. `m_slow` sleeps through two call timeouts (2 s each)
-# in `double`: the grader is killed while it grades that student, after a_, b_ and c_ are in.
+# Graded in this order with --workers 1. `m_slow` sleeps in `Counter.add` until its call
+# times out (2 s): the grader is killed while it grades that student, after a_, b_, c_ are in.
 CLASS = {"a_correct": "correct", "b_wrong": "wrong_double", "c_raises": "raises",
          "m_slow": None, "x_stub": "stub", "y_correct": "correct", "z_syntax": "syntax_error"}
-EXPECTED = {"a_correct": 7.0, "b_wrong": 5.0, "c_raises": 5.0, "m_slow": 4.0, "x_stub": 0.0,
+EXPECTED = {"a_correct": 7.0, "b_wrong": 5.0, "c_raises": 5.0, "m_slow": 5.0, "x_stub": 0.0,
             "y_correct": 7.0, "z_syntax": 0.0}
 KILL_AFTER = 3  # rows in the gradebook
 TOY = Path(__file__).resolve().parents[1] / "fixtures" / "toy_course"
@@ -38,7 +38,8 @@ def make_class(toy_course: Path, folder: Path) -> Path:
         (folder / student).mkdir(parents=True)
         source = (examples / (example or "correct") / "toy.py").read_text()
         if example is None:
-            source = source.replace("return x * 2", "import time\n    time.sleep(600)")
+            source = source.replace("return self.total", "import time\n        "
+                                    "time.sleep(600)\n        return self.total")
         (folder / student / "toy.py").write_text(source)
     return folder
 
