@@ -43,6 +43,8 @@ from autograder.yamlfile import ConfigError
 GPU = "GPU"  # the Dask resource a GPU worker advertises (dask worker --resources GPU=1)
 START_S = 240.0  # a resident's start: torch, the test collection, the zygote's torch
 IN_FLIGHT_PER_THREAD = 2  # tasks queued per worker thread: the client's memory stays flat
+# Task keys are nlpgrade-<slug>-<random>: one Dask task group per assignment (one progress bar
+# on the dashboard), not one per student kept by the scheduler forever.
 
 
 def task_resources(options: Options) -> dict[str, float] | None:
@@ -77,7 +79,7 @@ def grade_on_cluster(job: Job, students: list[tuple[str, Path]], *, scheduler: s
             for student, directory in pending:
                 future = client.submit(grade_remote, job_dict(job),
                                        _read_task(assignment, student, directory), suite,
-                                       key=f"nlpgrade-{job.slug}-{student}-{uuid.uuid4().hex}",
+                                       key=f"nlpgrade-{job.slug}-{uuid.uuid4().hex}",
                                        resources=resources, pure=False)
                 names[future] = student
                 return future
