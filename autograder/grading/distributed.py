@@ -27,7 +27,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -202,7 +202,9 @@ def grade_remote(job: dict[str, Any], task: dict[str, Any], suite: str) -> dict[
         return {"kind": "config", "detail": f"Dask worker {socket.gethostname()}: cannot "
                 f"load {slug!r} from {course} ({err}). Every worker needs the course at the "
                 "same path as the client (a shared filesystem)"}
-    options = Options(**job["options"])
+    # One torch thread on the grader side: a Dask worker process per core is the setup here,
+    # and the client's `threads` was sized for its own machine, not this one.
+    options = replace(Options(**job["options"]), threads=1)
     if suite_sha(assignment, options) != suite:
         return {"kind": "config", "detail": f"Dask worker {socket.gethostname()}: its copy "
                 f"of {course} has other tests, references or manifest than the client's (or "
