@@ -18,7 +18,7 @@ from autograder.grading.engine import Options
 from autograder.grading.pool import Job, grade_batch
 from autograder.grading.resume import plan
 from autograder.grading.submission import discover
-from autograder.report import class_table, print_details
+from autograder.report import class_table, print_details, reason
 from autograder.results import BatchResult, SubmissionResult, write_batch_json_atomic
 from autograder.sandbox.isolation import IsolationError
 from autograder.yamlfile import ConfigError
@@ -73,7 +73,7 @@ def check_device(assignment: Assignment, device: str) -> None:
 
 def grade(assignment: Assignment, submissions: Path, *, options: Options, workers: int,
           db: str | None, console: Console, json_path: Path, scheduler: str | None = None,
-          force: bool = False) -> BatchResult:
+          force: bool = False, details: bool | None = None) -> BatchResult:
     """Grade what the gradebook lacks, record each result as it arrives, write the JSON.
 
     The returned batch holds `brief` results (what the terminal shows); the JSON report and
@@ -82,6 +82,7 @@ def grade(assignment: Assignment, submissions: Path, *, options: Options, worker
     if not students:
         raise ConfigError(f"{submissions}: no student folders (expected "
                           f"{submissions}/<student_id>/{assignment.manifest.modules[0]})")
+    details = show_details(details, len(students))
     gradebook = Gradebook(db or default_url(assignment.course))
     try:
         work = plan(gradebook, assignment, students, options=options, force=force)
@@ -102,7 +103,7 @@ def grade(assignment: Assignment, submissions: Path, *, options: Options, worker
             def record(result: SubmissionResult) -> None:
                 gradebook.record(assignment.slug, result, provenance=Provenance(
                     work.shas[result.student], work.suite, options.device))  # as it arrives
-                briefs.append(brief(result))
+                briefs.append(brief(result, details=details))
                 progress.update(task, advance=1,
                                 last=f"{result.student}: {result.score:g}/{result.max_score:g}")
 
@@ -113,7 +114,8 @@ def grade(assignment: Assignment, submissions: Path, *, options: Options, worker
                 grade_on_cluster(job, work.todo, scheduler=scheduler, on_result=record)
             elif work.todo:
                 grade_batch(job, work.todo, workers=workers, on_result=record)
-        briefs += map(brief, gradebook.submissions(assignment.slug, work.done))
+        briefs += (brief(r, details=details)
+                   for r in gradebook.submissions(assignment.slug, work.done))
         briefs.sort(key=lambda r: r.student)
         batch = BatchResult(assignment=assignment.slug, max_score=assignment.manifest.points,
                             submissions=briefs,
@@ -126,8 +128,19 @@ def grade(assignment: Assignment, submissions: Path, *, options: Options, worker
     return batch
 
 
-def brief(result: SubmissionResult) -> SubmissionResult:
-    """What the terminal shows of a result: its lost tests and the first lines of feedback."""
+DETAILS_UP_TO = 30  # students; beyond, only the class table (unless --details)
+
+
+def show_details(flag: bool | None, students: int) -> bool:
+    return flag if flag is not None else students <= DETAILS_UP_TO
+
+
+def brief(result: SubmissionResult, *, details: bool = True) -> SubmissionResult:
+    """What the terminal shows of a result: its lost tests and the first lines of feedback,
+    or, without details (large classes), only the one-line reason of the class table, so
+    that the grader's memory stays flat however many students there are."""
+    if not details:
+        return replace(result, tests=[], message=reason(result), stdout="")
     lost = [replace(t, output="\n".join(t.output.strip().splitlines()[:4]))
             for t in result.tests if t.status not in ("passed", "skipped")]
     return replace(result, tests=lost,
@@ -158,13 +171,13 @@ def main(argv: list[str]) -> int:
         json_path = args.json or course / "reports" / f"{assignment.slug}.json"
         batch = grade(assignment, args.submissions, options=options, workers=args.workers,
                       db=args.db, console=console, json_path=json_path,
-                      scheduler=args.scheduler, force=args.force)
+                      scheduler=args.scheduler, force=args.force, details=args.details)
     except (ConfigError, IsolationError, FileNotFoundError) as err:
         console.print(f"[bold red]error:[/] {err}", highlight=False)
         return 2
     console.print(class_table(f"{assignment.manifest.title} ({assignment.slug})",
                               batch.submissions))
-    if args.details or (args.details is None and len(batch.submissions) <= 30):
+    if show_details(args.details, len(batch.submissions)):
         console.print()
         for result in batch.submissions:
             if result.score < result.max_score or result.status != "graded":

@@ -12,7 +12,7 @@ from autograder.feedback import plots
 from autograder.feedback.render import environment, write_feedback
 from autograder.feedback.stats import summary, test_rates
 from autograder.report import reason
-from autograder.results import SubmissionResult
+from autograder.results import SubmissionResult, atomic_text
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def write_csv(results: list[SubmissionResult], path: Path) -> None:
     names: list[str] = []
     for result in results:
         names += [t.name for t in result.tests if t.name not in names]
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with atomic_text(path, newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "score", "max_score", "percent", "status", "reason",
                          *names])
@@ -65,5 +65,6 @@ def write_report(results: list[SubmissionResult], folder: Path, *, title: str, s
         students=students, source=source,
         histogram=base64.b64encode(histogram).decode("ascii"),
         pass_rate=base64.b64encode(pass_rate).decode("ascii"))
-    files.summary.write_text(html, encoding="utf-8")
+    with atomic_text(files.summary) as f:
+        f.write(html)
     return files

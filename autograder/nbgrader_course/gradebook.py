@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from autograder.results import SubmissionResult
+from autograder.results import SubmissionResult, atomic_text
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
                   "first_name", "email", "raw_score", "late_submission_penalty", "score",
@@ -77,7 +77,7 @@ def record(db_url: str, slug: str, *, due: datetime | None, max_score: float,
 def write_export_csv(path: Path, slug: str, *, due: datetime | None, max_score: float,
                      graded: list[Graded]) -> None:
     """The rows `nbgrader export` would write, for courses without nbgrader installed."""
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with atomic_text(path, newline="") as f:
         writer = csv.writer(f)
         writer.writerow(EXPORT_COLUMNS)
         for item in sorted(graded, key=lambda g: g.result.student):
