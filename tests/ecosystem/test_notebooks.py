@@ -116,6 +116,11 @@ def graded(tmp_path_factory, grade):  # type: ignore[no-untyped-def]
         "reference_py": ("toy.py", reference),
         "corrupt_nb": ("toy.ipynb", code_notebook(wrong)[:-40]),
     }
+    hidden = course / "solutions" / "toy" / "toy.py"  # what a thief would go for
+    students["thief_nb"] = ("toy.ipynb", code_notebook(
+        f"!cp {hidden} toy_stolen.py",
+        f"try:\n    exec(open({str(hidden)!r}).read())\nexcept OSError as err:\n"
+        "    print('no luck:', type(err).__name__)"))
     nb = build_notebook(load_assignment(course, "toy"), code="reference")
     nb.cells.insert(3, nbformat.v4.new_code_cell("print(double(3))  # scratch"))
     students["reference_nb"] = ("toy.ipynb", nbformat.writes(nb))
@@ -148,6 +153,14 @@ def test_a_corrupt_notebook_is_an_import_error_with_a_clear_message(graded):
     assert result.status == "import_error" and result.score == 0
     assert "toy.ipynb is not a readable Jupyter notebook" in result.message
     assert all("not readable" in t.output or "not a readable" in t.output for t in result.tests)
+
+
+def test_a_notebook_cannot_reach_the_hidden_solutions(graded):
+    """Shell escapes are removed, and the code runs in the sandbox, which cannot see solutions/."""
+    result = graded["thief_nb"]
+    assert result.status == "graded" and result.score == 0
+    assert "no luck: FileNotFoundError" in result.stdout
+    assert "`!cp" in result.message  # the removed shell escape is named in the feedback
 
 
 def test_repository_notebooks_hold_only_stub_code(repo):
