@@ -150,8 +150,8 @@ def intro(assignment: Assignment, module: str) -> str:
 
 
 def checks_source(slug: str) -> str:
-    return ("# Public checks (read-only): the same tests as `nlpgrade check "
-            f"{slug}`, run in this kernel.\n"
+    return ("# Public checks (read-only): the same tests as\n"
+            f"# `nlpgrade check {slug}`, run in this kernel.\n"
             "# The grader also runs hidden tests: more sizes, edge cases and devices.\n"
             "try:\n"
             "    from autograder.notebooks.checks import run_public_checks\n"
