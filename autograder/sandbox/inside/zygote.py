@@ -192,28 +192,63 @@ def _import_wire() -> None:
         sys.modules["wire"] = package_wire
 
 
+def setup_path(python: dict[str, list[str]]) -> None:
+    """The grader's site directories, as the jail shows them (the interpreter runs with -S)."""
+    import site
+
+    for directory in python.get("site_dirs", []):
+        site.addsitedir(directory)
+    for path in python.get("extra_paths", []):
+        if path not in sys.path:
+            sys.path.append(path)
+
+
+def find(names: list[str]) -> dict[str, bool]:
+    """Which top-level packages this environment has (nothing is imported)."""
+    import importlib.util
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = importlib.util.find_spec(name.partition(".")[0]) is not None
+        except (ImportError, ValueError):
+            found[name] = False
+    return found
+
+
 def main() -> None:
-    # `python -I` leaves the script's directory off sys.path: put our (read-only) code there.
+    # `python -S` leaves the script's directory on sys.path; make sure ours comes first.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     ctl = socket.socket(fileno=int(sys.argv[1]))
-    config = json.loads(ctl.recv(1 << 16))
+    config = json.loads(ctl.recv(1 << 20))
     drop_privileges(config["uid"], config["gid"])
+    setup_path(config.get("python", {}))
     os.environ.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    import numpy  # noqa: F401
-    import torch
+    module = "numpy"
+    try:
+        import numpy  # noqa: F401
 
-    torch.set_num_threads(1)  # before any op: no thread pool exists to break across fork
-    for name in config.get("preload", []):
-        __import__(name)
-    _import_wire()
-    import probes  # noqa: F401
-    import server  # noqa: F401
+        module = "torch"
+        import torch
 
+        torch.set_num_threads(1)  # before any op: no thread pool exists to break across fork
+        for module in config.get("preload", []):
+            __import__(module)
+        _import_wire()
+        import probes  # noqa: F401
+        import server  # noqa: F401
+    except BaseException as exc:  # the environment cannot grade: say what is missing, and why
+        ctl.send(json.dumps({
+            "op": "broken", "module": getattr(exc, "name", None) or module,
+            "error": f"{type(exc).__name__}: {exc}"[:2000], "sys_path": sys.path[:50],
+            "executable": sys.executable, "prefix": sys.prefix}).encode())
+        return
     me = os.getpid()
     own_pidns = bool(config.get("own_pid_namespace"))
     sessions: set[int] | None = None if own_pidns else set()
     ctl.send(json.dumps({"op": "ready", "pid": me, "uid": os.getuid(),
-                         "torch": torch.__version__}).encode())
+                         "torch": torch.__version__,
+                         "found": find(config.get("find", []))}).encode())
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctl, 1 << 16, 4)
@@ -251,6 +286,8 @@ def main() -> None:
         elif op == "wait":
             ctl.send(json.dumps({"op": "status", **wait_status(req["pid"],
                                                              req.get("timeout_s", 2.0))}).encode())
+        elif op == "find":
+            ctl.send(json.dumps({"op": "found", "found": find(req.get("names", []))}).encode())
         elif op == "sweep":
             killed = sweep({1, me}, sessions)
             ctl.send(json.dumps({"op": "swept", "killed": killed}).encode())

@@ -1,0 +1,217 @@
+"""The grader's own Python environment, as the jail shows it.
+
+The sandbox must import exactly what the grader imports (torch, numpy, the course's optional
+packages), whatever the installation: a venv (symlinked or `--copies`, with or without
+system site-packages), conda, uv, pipx or the system interpreter, located anywhere (/tmp,
+/var/tmp, /home, /root, /opt) and installed editable or not. So the jail does not guess from
+`sys.executable`; it is handed the pieces explicitly:
+
+- the **interpreter**: the base installation (`sys.base_prefix`: the binary, the stdlib,
+  lib-dynload), started with `PYTHONHOME` set to where that installation appears in the jail;
+- the **site directories**, in the grader's order (`site.getsitepackages()`, the user site
+  when the grader uses it), which the zygote adds with `site.addsitedir`, so `.pth` files
+  work as they do for the grader;
+- directories that the site directories' `.pth` files name outside themselves (e.g. a
+  package installed in develop mode elsewhere), unless they hold course files.
+
+Inside bubblewrap each installation appears at a neutral path under /opt/nlpgrade (nothing
+of the host's layout, not even its user names, shows in the jail), except what already lies
+under /usr, which the jail shows anyway. A forbidden path (the course, the submissions, the
+gradebook) that lies inside a shown installation is covered by an empty read-only mount.
+"""
+
+from __future__ import annotations
+
+import os
+import site
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+JAIL_ROOT = Path("/opt/nlpgrade")
+SYSTEM = Path("/usr")  # shown whole by every jail: paths under it keep their place
+
+# Never shown whole, whatever sys.prefix says: they hold other people's files.
+TOO_BROAD = {Path(p) for p in ("/", "/tmp", "/var", "/var/tmp", "/home", "/root", "/srv", "/mnt",
+                               "/media", "/opt", "/etc", "/run", "/dev/shm", "/proc", "/sys",
+                               "/dev", "/boot")}
+
+
+class EnvironmentLayoutError(RuntimeError):
+    """The grader's environment cannot be shown to the jail safely; the message says why."""
+
+
+@dataclass(frozen=True)
+class Mount:
+    """One read-only bind: `host` appears at `jail` inside the sandbox."""
+
+    host: Path
+    jail: Path
+
+
+@dataclass
+class PythonEnvironment:
+    """Everything the jail needs to run the grader's interpreter with the grader's packages.
+
+    Paths in `executable`, `home`, `site_dirs` and `extra_paths` are as the jail sees them."""
+
+    executable: str
+    home: str
+    mounts: list[Mount] = field(default_factory=list)
+    masks: list[Path] = field(default_factory=list)  # jail paths covered by an empty mount
+    site_dirs: list[str] = field(default_factory=list)
+    extra_paths: list[str] = field(default_factory=list)
+    library_path: str = ""  # LD_LIBRARY_PATH, when the base installation has a libpython
+    description: str = ""  # where the environment lives, for messages (host paths)
+
+    def zygote_config(self) -> dict[str, list[str]]:
+        """What the zygote puts on sys.path before it imports anything else."""
+        return {"site_dirs": list(self.site_dirs), "extra_paths": list(self.extra_paths)}
+
+
+def _real(path: str | os.PathLike[str]) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def base_executable() -> Path:
+    """The real interpreter binary behind `sys.executable` (a venv's is a link or a copy)."""
+    base = getattr(sys, "_base_executable", "") or sys.executable
+    path = _real(base)
+    return path if path.is_file() else _real(sys.executable)
+
+
+def site_directories() -> list[Path]:
+    """The grader's site directories, in the order `site` adds them."""
+    dirs = [Path(p) for p in site.getsitepackages()]
+    user = site.getusersitepackages() if site.ENABLE_USER_SITE else ""
+    if user and user in sys.path:
+        dirs.append(Path(user))
+    seen: list[Path] = []
+    for d in dirs:
+        real = _real(d)
+        if real.is_dir() and real not in seen:
+            seen.append(real)
+    return seen
+
+
+def pth_directories(site_dir: Path) -> list[Path]:
+    """Directories named by the `.pth` files of one site directory (not its import lines)."""
+    found: list[Path] = []
+    try:
+        names = sorted(n for n in os.listdir(site_dir) if n.endswith(".pth"))
+    except OSError:
+        return found
+    for name in names:
+        try:
+            lines = (site_dir / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#") or line.startswith(("import ", "import\t")):
+                continue
+            path = _real(site_dir / line)
+            if path.is_dir() and path not in found:
+                found.append(path)
+    return found
+
+
+class _Layout:
+    """Roots to show and the jail path of each; maps any host path inside a root."""
+
+    def __init__(self, *, neutral: bool) -> None:
+        self.neutral = neutral
+        self.roots: list[Mount] = []
+
+    def add(self, host: Path, jail_name: str) -> Mount:
+        for mount in self.roots:
+            if _inside(host, mount.host):
+                return mount
+        if host in TOO_BROAD:
+            raise EnvironmentLayoutError(
+                f"the Python installation lives directly in {host}, which cannot be shown to "
+                "the sandbox whole: install nlpgrade in a virtual environment "
+                "(python3 -m venv ~/.venvs/nlpgrade)")
+        jail = host if (not self.neutral or _inside(host, SYSTEM)) else JAIL_ROOT / jail_name
+        mount = Mount(host, jail)
+        # A root that contains an earlier one replaces it (the earlier maps through it).
+        self.roots = [m for m in self.roots if not _inside(m.host, host)] + [mount]
+        return mount
+
+    def map(self, host: Path) -> Path:
+        for mount in self.roots:
+            if _inside(host, mount.host):
+                return mount.jail / host.relative_to(mount.host)
+        raise KeyError(host)
+
+
+def python_environment(*, forbidden: list[Path], neutral: bool = True) -> PythonEnvironment:
+    """How the jail runs this grader's interpreter and packages.
+
+    `neutral`: show installations at neutral paths (bubblewrap); False keeps host paths (a
+    weak sandbox, which cannot move anything). `forbidden`: paths never to show."""
+    forbidden = [_real(f) for f in forbidden]
+    layout = _Layout(neutral=neutral)
+    base = _real(sys.base_prefix)
+    layout.add(base, "python")
+    base_exec = _real(sys.base_exec_prefix)
+    layout.add(base_exec, "python-exec")
+    prefix = _real(sys.prefix)
+    if prefix != base:
+        layout.add(prefix, "venv")
+    executable = base_executable()
+    if not any(_inside(executable, m.host) for m in layout.roots):
+        layout.add(executable.parent, "bin")
+    sites = site_directories()
+    for i, d in enumerate(sites):
+        layout.add(d, f"site/{i}")
+    extras: list[Path] = []
+    for d in sites:
+        for path in pth_directories(d):
+            if any(_inside(path, m.host) for m in layout.roots) or path in extras:
+                continue
+            if any(_inside(path, f) or _inside(f, path) for f in forbidden):
+                continue  # e.g. the course checkout of an editable install of nlpgrade
+            if path in TOO_BROAD:
+                continue
+            extras.append(path)
+    for i, path in enumerate(extras):
+        layout.add(path, f"path/{i}")
+    for mount in layout.roots:
+        # An installation inside a forbidden folder (a .venv inside the course) shows only
+        # itself; one that IS a forbidden folder would show all of it.
+        clash = next((f for f in forbidden if f == mount.host), None)
+        if clash is not None:
+            raise EnvironmentLayoutError(
+                f"the Python environment {mount.host} is the folder {clash} itself, which the "
+                "sandbox must not see: create the virtual environment in a sub-folder "
+                "(python3 -m venv .venv) or elsewhere")
+    masks = sorted({layout.map(f) for f in forbidden
+                    for m in layout.roots if _inside(f, m.host) and f != m.host})
+    home = str(layout.map(base))
+    if base_exec != base:
+        home += os.pathsep + str(layout.map(base_exec))
+    libdir = base / "lib"
+    has_libpython = any(libdir.glob("libpython3*.so*")) if libdir.is_dir() else False
+    return PythonEnvironment(
+        executable=str(layout.map(executable)),
+        home=home,
+        mounts=[m for m in layout.roots if not _inside(m.host, SYSTEM)],
+        masks=masks,
+        site_dirs=[str(layout.map(d)) for d in sites],
+        extra_paths=[str(layout.map(p)) for p in extras],
+        library_path=str(layout.map(libdir)) if has_libpython and not _inside(base, SYSTEM)
+        else "",
+        description=describe(),
+    )
+
+
+def describe() -> str:
+    """One line naming the grader's environment, for error messages."""
+    kind = "virtual environment" if sys.prefix != sys.base_prefix else (
+        "conda environment" if (Path(sys.prefix) / "conda-meta").is_dir() else "installation")
+    return f"the {kind} at {sys.prefix} (Python {sys.version.split()[0]}, {sys.executable})"
