@@ -37,9 +37,12 @@ def usage() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] in ("-h", "--help"):
+    if args and args[0] in ("-h", "--help"):
         print(usage())
         return 0
+    if not args:  # a command is required: usage on stderr and a usage error, as argparse does
+        print(usage(), file=sys.stderr)
+        return 2
     if args[0] == "--version":
         from autograder import __version__
 

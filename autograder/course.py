@@ -55,6 +55,10 @@ class Manifest(BaseModel):
     limits: Limits = Field(default_factory=lambda: Limits())
     preload: list[str] = Field(default_factory=list,
                                description="modules the sandbox imports once per worker")
+    requires: list[str] = Field(
+        default_factory=list,
+        description="packages the tests need inside the sandbox (e.g. pretrained weights): "
+        "before grading, each one the grader has must be importable in the sandbox too")
     seed: int = 0
     # Optional ecosystem fields (docs/ecosystem.md): absent in a manifest means the default.
     notebook: bool | None = Field(None, description="write <slug>.ipynb on release (default: "

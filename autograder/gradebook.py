@@ -74,7 +74,7 @@ class SubmissionRow(Base):
     assignment: Mapped[str] = mapped_column(String(200), index=True)
     student: Mapped[str] = mapped_column(String(200))
     attempt: Mapped[int] = mapped_column(Integer, server_default="1")
-    score: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: grader_error
     max_score: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
@@ -88,6 +88,7 @@ class SubmissionRow(Base):
     suite_sha: Mapped[str] = mapped_column(String(64), server_default="")
     grader: Mapped[str] = mapped_column(String(200), server_default="")
     incomplete: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    diagnostics: Mapped[str] = mapped_column(Text, server_default="")
     tests: Mapped[list[TestRow]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="TestRow.position"
     )
@@ -102,7 +103,7 @@ class TestRow(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(300))
-    score: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
     max_score: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(32))
     output: Mapped[str] = mapped_column(Text)
@@ -124,7 +125,7 @@ class Attempt:
     """One line of a student's history."""
 
     attempt: int
-    score: float
+    score: float | None
     max_score: float
     status: str
     graded_at: str
@@ -162,7 +163,12 @@ def open_engine(url: str) -> Engine:
     try:
         if backend == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(parsed.database).parent
+                if not folder.is_dir():
+                    raise GradebookError(
+                        f"--db {safe_url(url)}: the folder {folder} does not exist. Create it "
+                        "first, or give a path in an existing folder (the gradebook is one "
+                        "file)")
             engine = create_engine(parsed, connect_args={"timeout": 120})
             _sqlite_real_transactions(engine)
             return engine
@@ -242,7 +248,7 @@ class Gradebook:
             seed=result.seed, duration_s=result.duration_s,
             graded_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             device=prov.device, submission_sha=prov.submission_sha, suite_sha=prov.suite_sha,
-            grader=self.grader, incomplete=result.incomplete,
+            grader=self.grader, incomplete=result.incomplete, diagnostics=result.diagnostics,
             tests=[TestRow(position=i, name=t.name, score=t.score, max_score=t.max_score,
                            status=t.status, output=t.output, visibility=t.visibility)
                    for i, t in enumerate(result.tests)],
@@ -314,7 +320,7 @@ def to_result(r: SubmissionRow) -> SubmissionResult:
         student=r.student, score=r.score, max_score=r.max_score,
         status=r.status,  # type: ignore[arg-type]
         message=r.message, stdout=r.stdout, isolation=r.isolation, seed=r.seed,
-        duration_s=r.duration_s, incomplete=r.incomplete,
+        duration_s=r.duration_s, incomplete=r.incomplete, diagnostics=r.diagnostics,
         tests=[TestResult(name=t.name, score=t.score, max_score=t.max_score,
                           status=t.status,  # type: ignore[arg-type]
                           output=t.output, visibility=t.visibility)  # type: ignore[arg-type]

@@ -131,7 +131,11 @@ def build_fakes(assignment: Assignment, root: Path) -> dict[str, tuple[str, str]
 
 def judge(assignment: Assignment, name: str, kind: str, expectation: str,
           result: SubmissionResult, mistakes: dict[str, Mistake]) -> Proof:
-    score = f"{result.score:g}/{result.max_score:g}"
+    score = result.score_text()
+    if result.status == "grader_error":  # a proof the grader could not run proves nothing
+        return Proof(name, expectation, False,
+                     f"NOT GRADED, the grader failed: {result.diagnostics or result.message}",
+                     result)
     if kind == "full":
         ok = result.status == "graded" and result.score == result.max_score
         lost = [f"{t.name}: {t.output.splitlines()[0] if t.output else t.status}"
@@ -143,7 +147,7 @@ def judge(assignment: Assignment, name: str, kind: str, expectation: str,
     mistake = mistakes[name.removeprefix("mistake-")]
     by_name = {t.name: t for t in result.tests}
     problems = []
-    if result.score >= result.max_score:
+    if result.graded_score >= result.max_score:
         problems.append("lost no points")
     for test in mistake.loses:
         t = by_name.get(test)

@@ -10,7 +10,8 @@ from autograder.results import SubmissionResult, TestResult
 
 STATUS_STYLE = {"passed": "green", "failed": "yellow", "error": "red", "timeout": "magenta",
                 "crashed": "bold red", "skipped": "dim", "graded": "green",
-                "missing": "dim", "import_error": "red"}
+                "missing": "dim", "import_error": "red", "grader_error": "bold magenta",
+                "not_run": "dim"}
 
 
 def first_line(text: str, width: int = 90) -> str:
@@ -20,6 +21,10 @@ def first_line(text: str, width: int = 90) -> str:
 
 def reason(result: SubmissionResult) -> str:
     """One line saying why the student got this score."""
+    if result.status == "grader_error":
+        return "NOT GRADED (grader error, not the student's): " + first_line(
+            result.message.removeprefix("not graded: the grader failed while grading it ("
+                                        ).split(")")[0], 60)
     if result.status != "graded" or not result.tests:  # no tests: a brief row, see grade
         return first_line(result.message)
     lost = [t for t in result.tests if t.status not in ("passed", "skipped")]
@@ -36,10 +41,11 @@ def class_table(title: str, results: list[SubmissionResult]) -> Table:
     table.add_column("Status")
     table.add_column("Reason", overflow="fold")
     for r in sorted(results, key=lambda r: r.student):
-        pct = r.score / r.max_score if r.max_score else 0.0
-        colour = "green" if pct >= 0.999 else "yellow" if pct >= 0.5 else "red"
-        table.add_row(r.student, Text(f"{r.score:g}/{r.max_score:g}", style=colour),
-                      Text(r.status, style=STATUS_STYLE.get(r.status, "")), reason(r))
+        pct = (r.score or 0.0) / r.max_score if r.max_score else 0.0
+        colour = ("magenta" if r.score is None else "green" if pct >= 0.999
+                  else "yellow" if pct >= 0.5 else "red")
+        table.add_row(Text(r.student), Text(r.score_text(), style=colour),
+                      Text(r.status, style=STATUS_STYLE.get(r.status, "")), Text(reason(r)))
     return table
 
 
@@ -47,8 +53,8 @@ def print_details(console: Console, result: SubmissionResult, *, max_groups: int
     """The tests that lost points, with their feedback, as a student would read it.
 
     Tests that failed for the same reason (the same first line of feedback) are shown once."""
-    console.print(f"[bold]{result.student}[/] — {result.score:g}/{result.max_score:g} "
-                  f"({result.status})")
+    console.print(Text.assemble((result.student, "bold"),
+                                f" — {result.score_text()} ({result.status})"))
     if result.status != "graded":
         for line in result.message.strip().splitlines()[:12]:
             console.print(f"    {line}", markup=False, highlight=False)
@@ -61,8 +67,8 @@ def print_details(console: Console, result: SubmissionResult, *, max_groups: int
         t = tests[0]
         points = sum(x.max_score for x in tests)
         names = t.name if len(tests) == 1 else f"{t.name} and {len(tests) - 1} more"
-        console.print(f"  [{STATUS_STYLE.get(t.status, '')}]{t.status:>7}[/] {names} "
-                      f"(-{points:g})", highlight=False)
+        console.print(Text.assemble((f"  {t.status:>7}", STATUS_STYLE.get(t.status, "")),
+                                    f" {names} (-{points:g})"), highlight=False)
         for line in t.output.strip().splitlines()[:4]:
             console.print(f"            {line}", markup=False, highlight=False)
     if len(groups) > max_groups:

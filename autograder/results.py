@@ -10,17 +10,24 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-TestStatus = Literal["passed", "failed", "error", "timeout", "crashed", "skipped"]
-SubmissionStatus = Literal["graded", "missing", "import_error"]
+TestStatus = Literal["passed", "failed", "error", "timeout", "crashed", "skipped", "not_run"]
+SubmissionStatus = Literal["graded", "missing", "import_error", "grader_error"]
 
-TEST_STATUSES: tuple[str, ...] = ("passed", "failed", "error", "timeout", "crashed", "skipped")
-SUBMISSION_STATUSES: tuple[str, ...] = ("graded", "missing", "import_error")
+TEST_STATUSES: tuple[str, ...] = ("passed", "failed", "error", "timeout", "crashed", "skipped",
+                                  "not_run")
+SUBMISSION_STATUSES: tuple[str, ...] = ("graded", "missing", "import_error", "grader_error")
+
+# What a student is told when the grader, not their code, failed. The details go to the
+# instructor (`diagnostics`), never into feedback.
+GRADER_ERROR_MESSAGE = ("not graded: the grader failed while grading it ({reason}). This is "
+                        "not a problem with your code and it is not a score: your instructor "
+                        "will grade it again.")
 
 
 @dataclass
@@ -28,7 +35,7 @@ class TestResult:
     """The outcome of one test for one submission."""
 
     name: str
-    score: float
+    score: float | None  # None: not run because the grader failed (status "not_run")
     max_score: float
     status: TestStatus
     output: str = ""
@@ -40,7 +47,7 @@ class SubmissionResult:
     """Everything the grader decided about one submission. `message` is the reason."""
 
     student: str
-    score: float
+    score: float | None  # None only for `grader_error`: no score, never a 0
     max_score: float
     status: SubmissionStatus
     message: str = ""
@@ -50,6 +57,23 @@ class SubmissionResult:
     seed: int = 0
     duration_s: float = 0.0
     incomplete: bool = False  # the grader (not the student) failed: the next run regrades it
+    diagnostics: str = ""  # for the instructor only (a grader_error's cause); never feedback
+
+    @property
+    def graded_score(self) -> float:
+        """The score for arithmetic; a grader_error has none (check `has_score` first)."""
+        if self.score is None:
+            raise ValueError(f"{self.student}: not graded ({self.status}), so it has no score")
+        return self.score
+
+    @property
+    def has_score(self) -> bool:
+        return self.score is not None
+
+    def score_text(self) -> str:
+        """`65/77`, or `—/77` when there is no score."""
+        got = "—" if self.score is None else f"{self.score:g}"
+        return f"{got}/{self.max_score:g}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,6 +162,21 @@ def write_batch_json_atomic(path: Path, batch: BatchResult,
 
 def _indent(text: str, by: str = "    ") -> str:
     return "\n".join(by + line for line in text.splitlines())
+
+
+def grader_error(student: str, *, max_score: float, reason: str, diagnostics: str = "",
+                 tests: Sequence[tuple[str, float, str]] = (), isolation: str = "",
+                 seed: int = 0, duration_s: float = 0.0) -> SubmissionResult:
+    """The record of a submission the grader failed on: no score, regraded by the next run."""
+    message = GRADER_ERROR_MESSAGE.format(reason=reason)
+    return SubmissionResult(
+        student=student, score=None, max_score=max_score, status="grader_error",
+        message=message, incomplete=True, diagnostics=diagnostics, isolation=isolation,
+        seed=seed, duration_s=duration_s,
+        tests=[TestResult(name=name, score=None, max_score=pts, status="not_run",
+                          output="not run: the grader failed (not your code)",
+                          visibility=vis)  # type: ignore[arg-type]
+               for name, pts, vis in tests])
 
 
 def not_run(

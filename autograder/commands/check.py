@@ -1,8 +1,9 @@
-"""`nlpgrade check ASSIGNMENT [PATH]`: run the public tests on your file, in the sandbox.
+"""`nlpgrade check ASSIGNMENT [PATH...]`: run the public tests on your files, in the sandbox.
 
-PATH is your module (default: ./<module>.py, else ./<slug>.ipynb), its notebook, or a folder
-holding your modules. Only the public tests run here; the grader also runs hidden tests, so
-passing here is necessary, not sufficient.
+PATH is your module (default: ./<module>.py, else ./<slug>.ipynb), its notebook, a folder
+holding your modules, or, for an assignment of several modules, each of its files
+(`nlpgrade check minbert bert.py optimizer.py classifier.py`). Only the public tests run
+here; the grader also runs hidden tests, so passing here is necessary, not sufficient.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.console import Console
 from autograder.commands.grade import add_common
 from autograder.course import Assignment, find_course_root, load_assignment
 from autograder.grading.engine import Options, run_session
-from autograder.grading.submission import Submission, locate, read_module
+from autograder.grading.submission import Submission, locate, notebook_names, read_module
 from autograder.results import SubmissionResult
 from autograder.sandbox.isolation import IsolationError
 from autograder.yamlfile import ConfigError
@@ -27,22 +28,34 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nlpgrade check", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("assignment", help="the assignment's slug, e.g. masking")
-    p.add_argument("path", nargs="?", type=Path, help="your module or your folder")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="your module(s), notebook, or the folder that holds them")
     add_common(p)
     return p
 
 
-def collect(assignment: Assignment, path: Path | None) -> Submission:
+def collect(assignment: Assignment, paths: list[Path]) -> Submission:
     """Your files, read the way the grader reads them."""
     modules = assignment.manifest.modules
     sub = Submission(student="you", directory=Path.cwd())
-    if path is not None and path.is_file():
-        if len(modules) != 1:
-            raise ConfigError(f"{assignment.slug} has several modules ({', '.join(modules)}): "
-                              "pass the folder that holds them")
-        targets = {modules[0]: path}
+    files = [p for p in paths if not p.is_dir()]
+    if len(paths) > 1 or (files and len(modules) > 1):
+        if len(files) != len(paths):
+            raise ConfigError("pass either one folder or your files, not both")
+        targets = {}
+        for file in files:
+            module = next((m for m in modules if file.name == m
+                           or file.name in notebook_names(assignment, m)), None)
+            if module is None:
+                raise ConfigError(f"{file}: not a file of {assignment.slug} (it takes "
+                                  f"{', '.join(modules)}, each under exactly that name)")
+            targets[module] = file
+        for module in modules:
+            targets.setdefault(module, Path.cwd() / module)
+    elif files:
+        targets = {modules[0]: files[0]}
     else:
-        folder = path or Path.cwd()
+        folder = paths[0] if paths else Path.cwd()
         targets = {m: locate(assignment, folder, m) or folder / m for m in modules}
     for module, file in targets.items():
         if not file.exists():
@@ -87,7 +100,7 @@ def main(argv: list[str]) -> int:
     try:
         course = find_course_root(args.course, need_solutions=False)
         assignment = load_assignment(course, args.assignment)
-        submission = collect(assignment, args.path)
+        submission = collect(assignment, args.paths)
         results: list[SubmissionResult] = []
         seed = assignment.manifest.seed if args.seed is None else args.seed
         run_session(assignment, [submission], results.append,

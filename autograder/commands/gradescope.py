@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from autograder.commands.common import GRADESCOPE_ROOT_HELP, add_course
 from autograder.course import find_course_root, load_assignment
 from autograder.yamlfile import ConfigError
 
@@ -28,12 +29,13 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("assignment", help="the assignment's slug, e.g. masking")
     build.add_argument("-o", "--output", type=Path, default=Path("autograder.zip"),
                        help="the zip to write (default: ./autograder.zip)")
-    build.add_argument("--course", type=Path, help="the course folder")
+    add_course(build)
     build.add_argument("--allow-weak-isolation", action="store_true",
                        help="grade even where Gradescope's container cannot run bubblewrap "
                        "(the student's code could then read the hidden tests)")
     run = sub.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json")
-    run.add_argument("--root", type=Path, default=Path("/autograder"))
+    run.add_argument("--root", type=Path, default=Path("/autograder"), metavar="DIR",
+                     help=GRADESCOPE_ROOT_HELP)
     return p
 
 

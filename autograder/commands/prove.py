@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from autograder.commands.common import add_course
 from autograder.course import Assignment, find_course_root, list_assignments, load_assignment
 from autograder.grading.engine import Options
 from autograder.grading.pool import Job, grade_batch
@@ -27,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("slugs", nargs="*", help="assignments (default: all with solutions)")
     p.add_argument("--workers", type=int, default=2, help="parallel sandboxes (default: 2)")
-    p.add_argument("--course", type=Path, help="the course folder")
+    add_course(p)
     return p
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from autograder.commands.common import add_course
 from autograder.course import HIDDEN_TESTS, find_course_root, list_assignments, load_assignment
 from autograder.notebooks.release import release_notebook, solution_leaks
 from autograder.release import BEGIN, END, make_stub
@@ -27,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("slugs", nargs="*", help="assignments (default: all)")
     p.add_argument("--check", action="store_true",
                    help="verify instead of writing; exit 1 if anything is out of date")
-    p.add_argument("--course", type=Path, help="the course folder")
+    add_course(p)
     return p
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from autograder.commands.common import add_course
 from autograder.course import find_course_root, load_assignment
 from autograder.feedback.report import write_report
 from autograder.results import SubmissionResult
@@ -33,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="read the gradebook at this database URL instead of the JSON")
     p.add_argument("-o", "--output", type=Path, help="output folder (default: "
                    "<course>/reports/<assignment>/)")
-    p.add_argument("--course", type=Path, help="the course folder")
+    add_course(p)
     return p
 
 

@@ -22,10 +22,17 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def environment(*, html: bool) -> Environment:
     """HTML escapes every value (student text included); Markdown is plain text."""
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html.j2"], default=False)
-                       if html else False,
-                       keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html.j2"], default=False)
+                      if html else False,
+                      keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
+    env.filters["points"] = points
+    return env
+
+
+def points(value: float | None) -> str:
+    """A score as shown: `3.5`, or `—` where there is none (not graded: never a 0)."""
+    return "—" if value is None else f"{value:g}"
 
 
 def capped(text: str, limit: int = STDOUT_SHOWN) -> tuple[str, int]:
@@ -46,7 +53,7 @@ def context(result: SubmissionResult, *, title: str, slug: str) -> dict[str, Any
     return {"r": result, "title": title, "slug": slug, "stdout": stdout, "stdout_cut": cut,
             "counts": Counter(t.status for t in result.tests),
             "percent": round(100 * result.score / result.max_score, 1)
-            if result.max_score else 0.0,
+            if result.max_score and result.score is not None else None,
             "fence": "`" * max(3, longest + 1)}
 
 

@@ -35,10 +35,16 @@ def write_csv(results: list[SubmissionResult], path: Path) -> None:
                          *names])
         for r in results:
             by_name = {t.name: t.score for t in r.tests}
-            writer.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}",
-                             f"{100 * r.score / r.max_score:.1f}" if r.max_score else "",
+            writer.writerow([r.student, _number(r.score), f"{r.max_score:g}",
+                             f"{100 * r.score / r.max_score:.1f}"
+                             if r.max_score and r.score is not None else "",
                              r.status, reason(r),
-                             *(f"{by_name[n]:g}" if n in by_name else "" for n in names)])
+                             *(_number(by_name.get(n)) for n in names)])
+
+
+def _number(value: float | None) -> str:
+    """A score cell: empty when there is none (a grader_error is not graded, not 0)."""
+    return "" if value is None else f"{value:g}"
 
 
 def write_report(results: list[SubmissionResult], folder: Path, *, title: str, slug: str,
@@ -50,7 +56,8 @@ def write_report(results: list[SubmissionResult], folder: Path, *, title: str, s
                         feedback=folder / "feedback")
     write_csv(results, files.csv)
     rates = test_rates(results)
-    histogram = plots.histogram([r.score for r in results], max_score, title=slug)
+    histogram = plots.histogram([r.score for r in results if r.score is not None], max_score,
+                                title=slug)
     pass_rate = plots.pass_rates(rates, title=slug)
     files.histogram.write_bytes(histogram)
     files.pass_rate.write_bytes(pass_rate)

@@ -36,11 +36,13 @@ class Summary:
 
 
 def summary(results: list[SubmissionResult]) -> Summary:
-    scores = [r.score for r in results]
-    return Summary(n=len(results), mean=statistics.fmean(scores) if scores else 0.0,
+    """Over the submissions that have a score (a grader_error has none: it is left out)."""
+    scores = [r.score for r in results if r.score is not None]
+    return Summary(n=len(scores), mean=statistics.fmean(scores) if scores else 0.0,
                    median=statistics.median(scores) if scores else 0.0,
                    min=min(scores, default=0.0), max=max(scores, default=0.0),
-                   full=sum(1 for r in results if r.max_score and r.score >= r.max_score),
+                   full=sum(1 for s, r in ((r.score, r) for r in results)
+                            if s is not None and r.max_score and s >= r.max_score),
                    statuses=dict(Counter(r.status for r in results)))
 
 

@@ -46,14 +46,7 @@ def results_json(result: SubmissionResult, *, options: GradescopeOptions,
     }
 
 
-def failure_json(reason: str, *, execution_time: float) -> dict[str, Any]:
-    """What Gradescope gets when the grader itself failed: zero, with the reason."""
-    return {
-        "score": 0.0,
-        "execution_time": round(execution_time, 3),
-        "output": ("The autograder could not grade this submission; this is not a problem "
-                   f"with your code. Please tell your instructor.\n\n{reason}"),
-        "output_format": "text",
-        "stdout_visibility": "hidden",
-        "tests": [],
-    }
+GRADER_FAILED = ("nlpgrade could not grade this submission: the grader itself failed ({reason})."
+                 " No results.json was written, so Gradescope records no score (never a 0)"
+                 " and shows 'The autograder failed to execute correctly'. Instructors: fix "
+                 "the cause below, then use Gradescope's 'Regrade all submissions'.")

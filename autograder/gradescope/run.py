@@ -24,10 +24,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from autograder.commands.common import GRADESCOPE_ROOT_HELP
 from autograder.course import load_assignment
-from autograder.gradescope.results import failure_json, results_json
-from autograder.grading.engine import Options, run_session
-from autograder.grading.submission import locate, read_submission
+from autograder.gradescope.results import GRADER_FAILED, results_json
+from autograder.grading.engine import Options
+from autograder.grading.pool import Job, grade_batch
+from autograder.grading.submission import locate
 from autograder.results import SubmissionResult, write_json_atomic
 
 CONFIG = "nlpgrade-gradescope.json"
@@ -37,8 +39,8 @@ MAX_DEPTH = 3  # students often upload a folder: look this deep for the module
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder.gradescope.run", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--root", type=Path, default=Path("/autograder"),
-                   help="Gradescope's root: submission/, source/, results/ (default: /autograder)")
+    p.add_argument("--root", type=Path, default=Path("/autograder"), metavar="DIR",
+                   help=GRADESCOPE_ROOT_HELP)
     return p
 
 
@@ -54,39 +56,64 @@ def submission_folder(root: Path, assignment: Any) -> Path:
     return found.pop() if len(found) == 1 else top
 
 
-def grade(root: Path) -> tuple[dict[str, Any], str]:
-    """(results.json, the student's stdout)."""
+class NotGraded(Exception):
+    """The grader failed on this submission (`grader_error`): it gets no results.json."""
+
+    def __init__(self, reason: str, diagnostics: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.diagnostics = diagnostics
+
+
+def run_with_watchdog(root: Path) -> tuple[dict[str, Any], str]:
+    """(results.json, the student's stdout); NotGraded when the grader failed.
+
+    The submission is graded by one worker of the local pool, as `nlpgrade grade` does: this
+    process only watches it, with the same watchdog (the submission's budget plus a grace),
+    so nothing a student does can hang Gradescope's container until its own timeout."""
     started = time.monotonic()
     source = root / "source"
     config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
     course = source / "course"
     os.chmod(course / "solutions", 0o700)  # defence in depth: the sandbox never sees it
     assignment = load_assignment(course, config["assignment"])
-    submission = read_submission(assignment, "submission", submission_folder(root, assignment))
-    results: list[SubmissionResult] = []
     options = Options(run_seed=assignment.manifest.seed,
-                      allow_weak=bool(config.get("allow_weak_isolation", False)))
-    run_session(assignment, [submission], results.append, options)
+                      allow_weak=bool(config.get("allow_weak_isolation", False)),
+                      hidden=(str(root),))
+    results: list[SubmissionResult] = []
+    job = Job(str(course), assignment.slug, options)
+    grade_batch(job, [("submission", submission_folder(root, assignment))], workers=1,
+                on_result=results.append)
     if len(results) != 1:
         raise RuntimeError(f"the grading session returned {len(results)} results, not 1")
-    data = results_json(results[0], options=assignment.manifest.gradescope,
+    result = results[0]
+    if result.status == "grader_error":
+        raise NotGraded(result.message, result.diagnostics)
+    data = results_json(result, options=assignment.manifest.gradescope,
                         execution_time=time.monotonic() - started)
-    return data, results[0].stdout
+    return data, result.stdout
 
 
 def main(argv: list[str] | None = None) -> int:
+    """0 with results.json written; 1 when the grader failed (then no results.json at all:
+    Gradescope shows the submission as not graded, which is the truth, never a 0)."""
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     root: Path = args.root
-    started = time.monotonic()
     target = root / "results" / "results.json"
+    target.unlink(missing_ok=True)  # a stale file must never stand for this run
     try:
-        data, stdout = grade(root)
-    except BaseException as err:  # the grader always writes a result, with the reason
-        if isinstance(err, KeyboardInterrupt):
-            raise
-        data = failure_json(f"{type(err).__name__}: {err}\n{traceback.format_exc()[-3000:]}",
-                            execution_time=time.monotonic() - started)
-        stdout = ""
+        data, stdout = run_with_watchdog(root)
+    except KeyboardInterrupt:
+        raise
+    except NotGraded as err:
+        print(GRADER_FAILED.format(reason=err.reason), file=sys.stderr)
+        print(err.diagnostics[-4000:], file=sys.stderr)
+        return 1
+    except BaseException as err:
+        reason = f"{type(err).__name__}: {err}"
+        print(GRADER_FAILED.format(reason=reason), file=sys.stderr)
+        print(traceback.format_exc()[-4000:], file=sys.stderr)
+        return 1
     if stdout.strip():
         print("Your code printed:\n" + stdout)
     # Written last, by this process, after every sandbox has been closed.

@@ -15,6 +15,7 @@ import torch
 
 from autograder.course import Assignment
 from autograder.grading.plugin import GradingPlugin
+from autograder.grading.preflight import preflight
 from autograder.grading.submission import Submission
 from autograder.results import SubmissionResult
 from autograder.sandbox.isolation import build_jail
@@ -35,6 +36,9 @@ class Options:
     # by side, so one each by default; `nlpgrade grade` gives each cores // workers. The
     # sandbox is always single-threaded.
     threads: int = 1
+    # Host paths the sandbox must never show even where an installation it needs contains
+    # them (the course is always hidden): the submissions, the gradebook, the reports.
+    hidden: tuple[str, ...] = ()
 
 
 def pytest_args(assignment: Assignment, *, public_only: bool) -> list[str]:
@@ -66,7 +70,8 @@ def preloads(assignment: Assignment, *, public_only: bool) -> list[str]:
 def start_zygote(assignment: Assignment, options: Options) -> Zygote:
     jail = build_jail(assignment.course, worker_index=options.worker_index,
                       device=options.device, allow_weak=options.allow_weak,
-                      forbidden=[assignment.course / "solutions"])
+                      forbidden=[assignment.course / "solutions",
+                                 *(Path(p) for p in options.hidden)])
     zygote = Zygote(jail, preload=preloads(assignment, public_only=options.public_only))
     zygote.start()
     return zygote
@@ -91,6 +96,13 @@ def run_session(assignment: Assignment, tasks: Iterable[Submission],
     torch.set_num_threads(max(1, options.threads))
     zygote = zygote or start_zygote(assignment, options)
     cap_processes = zygote.jail.uid != os.getuid() or os.getuid() == 0
+    try:
+        preflight(assignment, zygote, device=options.device, seed=options.run_seed,
+                  cap_processes=cap_processes)
+    except BaseException:
+        if own:
+            zygote.close()
+        raise
     plugin = GradingPlugin(assignment, zygote=zygote, device=options.device,
                            run_seed=options.run_seed, public_only=options.public_only,
                            isolation=isolation_label(zygote, cap_processes=cap_processes),

@@ -13,7 +13,7 @@ import sys
 import time
 import types
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,10 +25,11 @@ from _pytest.runner import runtestprotocol
 from autograder.course import Assignment
 from autograder.grading.submission import Submission
 from autograder.proxy import student_proxy
-from autograder.results import SubmissionResult, TestResult, TestStatus, not_run
+from autograder.results import SubmissionResult, TestResult, TestStatus, grader_error, not_run
 from autograder.sandbox.errors import (
     SandboxCrashed,
     SandboxTimeout,
+    SandboxUnavailable,
     StudentError,
 )
 from autograder.sandbox.session import ImportFailed, SandboxSession
@@ -37,6 +38,15 @@ from autograder.sandbox.zygote_client import Zygote
 EXCINFO = pytest.StashKey[dict[str, Any]]()
 MAX_RESTARTS = 100  # the submission time budget is the real bound
 MAX_MESSAGE = 4000
+
+
+class GraderFailed(Exception):
+    """The grader, not the student, failed on this submission: it gets `grader_error`."""
+
+    def __init__(self, reason: str, diagnostics: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.diagnostics = diagnostics
 
 
 @dataclass
@@ -196,6 +206,11 @@ class GradingPlugin:
         try:
             session.start()
         except ImportFailed as err:
+            missing = self.jail_lacks(err)
+            if missing:
+                return self.failed(sub, listing, GraderFailed(
+                    f"the sandbox lacks the package {missing!r}, which the grader has",
+                    err.feedback()), started)
             result.status = "import_error"
             result.message = (f"{err.feedback()}\nFix this first: run `nlpgrade check "
                               f"{self.assignment.slug}` to see it on your machine.")
@@ -204,6 +219,9 @@ class GradingPlugin:
             result.stdout = session.stdout_text()
             result.duration_s = round(time.monotonic() - started, 3)
             return result
+        except SandboxUnavailable as err:
+            return self.failed(sub, listing, GraderFailed("the sandbox could not start",
+                                                          str(err)), started)
         if session.missing_isolation:
             result.isolation += " (without: " + ", ".join(session.missing_isolation) + ")"
         self.current = Current(sub, session, student_proxy(session, self.assignment.module_names,
@@ -212,20 +230,46 @@ class GradingPlugin:
             for index, item in enumerate(items):
                 nextitem = items[index + 1] if index + 1 < len(items) else None
                 result.tests.append(self.run_item(item, nextitem, session))
+        except GraderFailed as err:
+            return self.failed(sub, listing, err, started)
         finally:
             self.current = None
             session.close()
             # Items skipped for the time budget never ran their teardown: finish it, so the
             # next submission starts from a clean fixture stack.
             items[0].session._setupstate.teardown_exact(None)
-        result.score = sum(t.score for t in result.tests)
+        result.score = sum(t.score or 0.0 for t in result.tests)
         result.max_score = sum(t.max_score for t in result.tests)
         result.stdout = session.stdout_text()
         result.duration_s = round(time.monotonic() - started, 3)
-        failed = [t for t in result.tests if t.status not in ("passed", "skipped")]
-        result.message = (f"{len(result.tests) - len(failed)} of {len(result.tests)} tests "
-                          "passed" + (f"; {len(failed)} lost points" if failed else ""))
+        result.message = summary_line(result.tests)
         return result
+
+    def failed(self, sub: Submission, listing: Sequence[tuple[str, float, str]],
+               err: GraderFailed, started: float) -> SubmissionResult:
+        return grader_error(sub.student, max_score=sum(p for _, p, _ in listing),
+                            reason=err.reason, diagnostics=f"{err.reason}\n{err.diagnostics}",
+                            tests=listing,
+                            isolation=self.isolation, seed=self.run_seed,
+                            duration_s=round(time.monotonic() - started, 3))
+
+    def jail_lacks(self, err: StudentError) -> str:
+        """The package whose absence in the jail caused `err`, if the grader has it: then the
+        jail's view of the environment is incomplete, which is the grader's fault. Decided by
+        the zygote and the grader themselves, never by what the student's process claims."""
+        name = err.missing_module.partition(".")[0]
+        if not name:
+            return ""
+        try:
+            grader_has = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            grader_has = False
+        if not grader_has:
+            return ""
+        try:
+            return "" if self.zygote.find([name]).get(name, True) else name
+        except SandboxUnavailable:
+            return name
 
     def run_item(self, item: pytest.Item, nextitem: pytest.Item | None,
                  session: SandboxSession) -> TestResult:
@@ -244,9 +288,27 @@ class GradingPlugin:
                 return TestResult(item.name, 0.0, 0.0, "skipped",
                                   str(reason).removeprefix("Skipped: "), vis)
             if report.failed and report.when in ("setup", "call"):
-                status, message = explain(errors.get(report.when))
+                exc = errors.get(report.when)
+                if isinstance(exc, SandboxUnavailable):
+                    raise GraderFailed("the sandbox stopped working", str(exc))
+                if isinstance(exc, StudentError) and exc.missing_module:
+                    missing = self.jail_lacks(exc)
+                    if missing:
+                        raise GraderFailed(f"the sandbox lacks the package {missing!r}, "
+                                           "which the grader has", exc.feedback())
+                status, message = explain(exc)
                 return TestResult(item.name, 0.0, pts, status, message[:MAX_MESSAGE], vis)
         return TestResult(item.name, pts, pts, "passed", "", vis)
+
+
+def summary_line(tests: list[TestResult]) -> str:
+    """`53 of 67 tests passed; 14 failed, losing 18 points`."""
+    failed = [t for t in tests if t.status not in ("passed", "skipped")]
+    line = f"{len(tests) - len(failed)} of {len(tests)} tests passed"
+    if failed:
+        lost = sum(t.max_score - (t.score or 0.0) for t in failed)
+        line += f"; {len(failed)} failed, losing {lost:g} point{'s' * (lost != 1)}"
+    return line
 
 
 def with_notes(result: SubmissionResult, sub: Submission) -> SubmissionResult:

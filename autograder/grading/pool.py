@@ -29,7 +29,7 @@ from typing import Any
 from autograder.course import load_assignment
 from autograder.grading.engine import Options, run_session
 from autograder.grading.submission import Submission, read_submission
-from autograder.results import SubmissionResult, not_run
+from autograder.results import SubmissionResult, grader_error
 from autograder.yamlfile import ConfigError
 
 GRACE_S = 60.0  # beyond a submission's own budget, before a silent worker is presumed hung
@@ -191,19 +191,16 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
 
 
 def lost(assignment: Any, student: str, kind: str, detail: Any) -> SubmissionResult:
-    """The record of a submission whose worker failed twice: zero, with the reason, marked
-    incomplete so that the next run of the same command grades it again."""
-    reason = {"hung": "the grader stopped responding while grading it",
-              "died": "the grading worker died while grading it",
-              "fatal": "the grader failed while grading it",
+    """The record of a submission whose worker failed twice: `grader_error`, no score, with
+    the reason for the student and the details for the instructor; the next run of the same
+    command grades it again."""
+    reason = {"hung": "the grader stopped responding while grading it, twice",
+              "died": "the grading worker died while grading it, twice",
+              "fatal": "the grader failed while grading it, twice",
               "lost": "the cluster lost it"}.get(kind, kind)
-    message = (f"not graded: {reason}, twice. This is a grader problem, not yours: the "
-               "instructor will regrade it.")
-    if isinstance(detail, str):
-        message += f"\n{detail[-2000:]}"
-    return SubmissionResult(student=student, score=0.0, max_score=assignment.manifest.points,
-                            status="graded", message=message,
-                            tests=not_run([], message), incomplete=True)
+    diagnostics = f"{reason}\n{detail[-4000:]}" if isinstance(detail, str) else reason
+    return grader_error(student, max_score=assignment.manifest.points, reason=reason,
+                        diagnostics=diagnostics)
 
 
 def _resident_main(fd: int, job_json: str) -> None:

@@ -20,13 +20,15 @@ from autograder import __version__
 from autograder.course import Assignment
 from autograder.gradebook import Gradebook
 from autograder.grading.engine import Options
-from autograder.grading.submission import MAX_SOURCE_BYTES
+from autograder.grading.submission import MAX_SOURCE_BYTES, locate
+from autograder.notebooks.extract import MAX_NOTEBOOK_BYTES
 
 SUITE_SUFFIXES = (".py", ".yaml", ".yml", ".json")
 
 
 def _file_digest(path: Path) -> bytes:
     """What the grader would read of one submitted file, without following links."""
+    limit = MAX_NOTEBOOK_BYTES if path.suffix == ".ipynb" else MAX_SOURCE_BYTES
     try:
         st = path.lstat()
     except OSError:
@@ -35,7 +37,7 @@ def _file_digest(path: Path) -> bytes:
         return b"link:" + os.readlink(path).encode(errors="replace")
     if not stat.S_ISREG(st.st_mode):
         return b"not a file"
-    if st.st_size > MAX_SOURCE_BYTES:
+    if st.st_size > limit:
         return f"too big:{st.st_size}".encode()
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as f:
@@ -43,11 +45,15 @@ def _file_digest(path: Path) -> bytes:
 
 
 def submission_sha(assignment: Assignment, directory: Path) -> str:
-    """A hash of the files the grader reads from one student's folder."""
+    """A hash of the files the grader reads from one student's folder: each module's .py,
+    or the notebook graded in its place (its content, not just its name)."""
     h = hashlib.sha256()
     for module in assignment.manifest.modules:
-        h.update(module.encode() + b"\0" + _file_digest(directory / module) + b"\0")
-    if not all(os.path.lexists(directory / m) for m in assignment.manifest.modules):
+        path = locate(assignment, directory, module)
+        name = path.name if path is not None else module
+        digest = _file_digest(path) if path is not None else b"absent"
+        h.update(name.encode() + b"\0" + digest + b"\0")
+    if not all(locate(assignment, directory, m) for m in assignment.manifest.modules):
         listing = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
         h.update(("found:" + "/".join(listing)).encode())  # the `missing` message lists them
     return h.hexdigest()
@@ -78,10 +84,10 @@ class Plan:
     suite: str = ""
 
 
-def plan(gradebook: Gradebook, assignment: Assignment, students: list[tuple[str, Path]], *,
+def plan(gradebook: Gradebook | None, assignment: Assignment, students: list[tuple[str, Path]], *,
          options: Options, force: bool) -> Plan:
     result = Plan(suite=suite_sha(assignment, options))
-    latest = {} if force else gradebook.latest(assignment.slug)
+    latest = {} if force or gradebook is None else gradebook.latest(assignment.slug)
     for student, directory in students:
         sha = submission_sha(assignment, directory)
         result.shas[student] = sha

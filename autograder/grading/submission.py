@@ -125,7 +125,8 @@ def read_submission(assignment: Assignment, student: str, directory: Path) -> Su
     if missing:
         present = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
         sub.status = "missing"
-        sub.problem = (f"{', '.join(missing)} not found in {directory} (found: "
+        # No host path: this message is the student's feedback.
+        sub.problem = (f"{', '.join(missing)} not found in your submission (found: "
                        f"{', '.join(present) or 'nothing'}). Submit a file named exactly "
                        f"{missing[0]} (or {' or '.join(notebook_names(assignment, missing[0]))})")
         return sub

@@ -27,8 +27,10 @@ from rich.console import Console
 
 from autograder.course import Assignment
 from autograder.feedback.render import student_html, student_markdown
+from autograder.gradebook import Gradebook, Provenance
 from autograder.grading.engine import Options
 from autograder.grading.pool import Job, grade_batch
+from autograder.grading.resume import submission_sha, suite_sha
 from autograder.nbgrader_course.gradebook import Graded, record, write_export_csv
 from autograder.nbgrader_course.late import TIMESTAMP, lateness, read_timestamp
 from autograder.report import class_table
@@ -74,6 +76,8 @@ def apply_late_penalty(result: SubmissionResult, folder: Path,
     manifest = assignment.manifest
     timestamp, problem = read_timestamp(folder)
     late = lateness(timestamp, manifest.due, manifest.late_penalty, problem)
+    if result.score is None:  # not graded (grader_error): nothing to take a penalty from
+        return Graded(result=result, timestamp=timestamp, penalty_points=0.0)
     penalty = round(result.score * late.percent / 100, 6)
     if late.note:
         result.message = f"{result.message}\n{late.note}".strip()
@@ -100,15 +104,36 @@ def write_outputs(root: Path, slug: str, title: str, item: Graded, source: Path)
 
 
 def grade_course(assignment: Assignment, root: Path, *, options: Options, workers: int,
-                 console: Console, json_path: Path | None = None) -> list[Graded]:
+                 console: Console, json_path: Path | None = None, scheduler: str | None = None,
+                 db: str | None = None) -> list[Graded]:
     """Grade, write nbgrader's folders and gradebook, and (json_path) our JSON report, which
-    `nlpgrade report` reads."""
+    `nlpgrade report` reads. `scheduler`: grade on a Dask cluster; `db`: also record every
+    result in an nlpgrade gradebook (as `nlpgrade grade --db` does)."""
     slug = assignment.slug
     root = root.resolve()
     students = discover_submitted(root, slug)
     results: list[SubmissionResult] = []
-    grade_batch(Job(str(assignment.course), slug, options), students, workers=workers,
-                on_result=results.append)
+    ours = Gradebook(db) if db else None
+    suite = suite_sha(assignment, options)
+
+    def on_result(result: SubmissionResult) -> None:
+        if ours is not None:
+            ours.record(slug, result, provenance=Provenance(
+                submission_sha(assignment, dict(students)[result.student]), suite,
+                options.device))
+        results.append(result)
+
+    job = Job(str(assignment.course), slug, options)
+    try:
+        if scheduler:
+            from autograder.grading.distributed import grade_on_cluster
+
+            grade_on_cluster(job, students, scheduler=scheduler, on_result=on_result)
+        else:
+            grade_batch(job, students, workers=workers, on_result=on_result)
+    finally:
+        if ours is not None:
+            ours.close()
     folders = dict(students)
     graded = [apply_late_penalty(r, folders[r.student], assignment)
               for r in sorted(results, key=lambda r: r.student)]

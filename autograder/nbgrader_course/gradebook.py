@@ -55,6 +55,8 @@ def record(db_url: str, slug: str, *, due: datetime | None, max_score: float,
                                            cell_type="code")
         for item in graded:
             r = item.result
+            if r.score is None:
+                continue  # a grader_error stays ungraded in nbgrader too, never a 0
             gb.update_or_create_student(r.student)
             submission = gb.update_or_create_submission(slug, r.student,
                                                         timestamp=_utc(item.timestamp))
@@ -81,7 +83,9 @@ def write_export_csv(path: Path, slug: str, *, due: datetime | None, max_score: 
         writer = csv.writer(f)
         writer.writerow(EXPORT_COLUMNS)
         for item in sorted(graded, key=lambda g: g.result.student):
-            raw = sum(t.score for t in item.result.tests)
+            if item.result.score is None:
+                continue  # a grader_error is not graded: no row, never a 0
+            raw = sum(t.score or 0.0 for t in item.result.tests)
             writer.writerow([slug, _utc(due) or "", _utc(item.timestamp) or "",
                              item.result.student, "", "", "", f"{raw:g}",
                              f"{item.penalty_points:g}", f"{raw - item.penalty_points:g}",

@@ -97,10 +97,10 @@ def show(qf: QuizFile, results: list[SubmissionResult], *, url: str) -> None:
     for column in ("student", "score", "status", "note"):
         table.add_column(column)
     for r in results:
-        table.add_row(r.student, f"{points(r.score)}/{points(r.max_score)}", r.status,
+        table.add_row(r.student, f"{points(r.score or 0.0)}/{points(r.max_score)}", r.status,
                       r.message.splitlines()[0] if r.message else "")
     console.print(table)
-    scores = [r.score for r in results]
+    scores = [r.score for r in results if r.score is not None]
     console.print(f"{len(results)} students · mean {points(statistics.mean(scores))} · "
                   f"median {points(statistics.median(scores))} · recorded in {url}")
     for line in _warnings(results):

@@ -66,7 +66,7 @@ def analyse(items: Sequence[tuple[str, float]], results: Sequence[SubmissionResu
 
 
 def _score(result: SubmissionResult, question_id: str) -> float:
-    return next((t.score for t in result.tests if t.name == question_id), 0.0)
+    return next((t.score or 0.0 for t in result.tests if t.name == question_id), 0.0)
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -12,7 +12,9 @@ system site-packages), conda, uv, pipx or the system interpreter, located anywhe
   when the grader uses it), which the zygote adds with `site.addsitedir`, so `.pth` files
   work as they do for the grader;
 - directories that the site directories' `.pth` files name outside themselves (e.g. a
-  package installed in develop mode elsewhere), unless they hold course files.
+  package installed in develop mode elsewhere) and the grader's PYTHONPATH (HPC modules),
+  unless they hold course files. `sitecustomize` is not run in the jail: what it adds is
+  not shown, and the preflight says so when grading needs it.
 
 Inside bubblewrap each installation appears at a neutral path under /opt/nlpgrade (nothing
 of the host's layout, not even its user names, shows in the jail), except what already lies
@@ -98,6 +100,17 @@ def site_directories() -> list[Path]:
     return seen
 
 
+def pythonpath() -> list[Path]:
+    """The grader's PYTHONPATH directories (HPC `module load` puts packages there)."""
+    if sys.flags.ignore_environment:
+        return []
+    found = []
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if entry and os.path.isabs(entry) and _real(entry).is_dir():
+            found.append(_real(entry))
+    return found
+
+
 def pth_directories(site_dir: Path) -> list[Path]:
     """Directories named by the `.pth` files of one site directory (not its import lines)."""
     found: list[Path] = []
@@ -170,14 +183,13 @@ def python_environment(*, forbidden: list[Path], neutral: bool = True) -> Python
     for i, d in enumerate(sites):
         layout.add(d, f"site/{i}")
     extras: list[Path] = []
-    for d in sites:
-        for path in pth_directories(d):
-            if any(_inside(path, m.host) for m in layout.roots) or path in extras:
-                continue
-            if any(_inside(path, f) or _inside(f, path) for f in forbidden):
-                continue  # e.g. the course checkout of an editable install of nlpgrade
-            if path in TOO_BROAD:
-                continue
+    candidates = [p for d in sites for p in pth_directories(d)] + pythonpath()
+    for path in candidates:
+        if any(_inside(path, m.host) for m in layout.roots) or path in extras:
+            continue
+        if any(_inside(path, f) or _inside(f, path) for f in forbidden):
+            continue  # e.g. the course checkout of an editable install of nlpgrade
+        if path not in TOO_BROAD:
             extras.append(path)
     for i, path in enumerate(extras):
         layout.add(path, f"path/{i}")
@@ -190,7 +202,7 @@ def python_environment(*, forbidden: list[Path], neutral: bool = True) -> Python
                 f"the Python environment {mount.host} is the folder {clash} itself, which the "
                 "sandbox must not see: create the virtual environment in a sub-folder "
                 "(python3 -m venv .venv) or elsewhere")
-    masks = sorted({layout.map(f) for f in forbidden
+    masks = sorted({layout.map(f) for f in forbidden if f.exists()
                     for m in layout.roots if _inside(f, m.host) and f != m.host})
     home = str(layout.map(base))
     if base_exec != base:
@@ -214,4 +226,4 @@ def describe() -> str:
     """One line naming the grader's environment, for error messages."""
     kind = "virtual environment" if sys.prefix != sys.base_prefix else (
         "conda environment" if (Path(sys.prefix) / "conda-meta").is_dir() else "installation")
-    return f"the {kind} at {sys.prefix} (Python {sys.version.split()[0]}, {sys.executable})"
+    return f"the {kind} at {sys.prefix} (Python {sys.version.split()[0]})"

@@ -14,11 +14,15 @@ class SandboxError(Exception):
 class StudentError(SandboxError):
     """The student's code raised an exception. `traceback` is cut to the student's frames."""
 
-    def __init__(self, type_name: str, message: str, traceback: str, *, call: str = "") -> None:
+    def __init__(self, type_name: str, message: str, traceback: str, *, call: str = "",
+                 missing_module: str = "") -> None:
         self.type_name = type_name
         self.message = message
         self.traceback = traceback
         self.call = call
+        # For ImportError: the module the student's process says it could not find. A claim,
+        # not a fact: the grader checks it against the jail itself (plugin.jail_lacks).
+        self.missing_module = missing_module
         where = f"{call} raised " if call else ""
         super().__init__(f"{where}{type_name}: {message}".rstrip(": "))
 

@@ -116,7 +116,8 @@ class SandboxSession:
             self.kill()
             raise ImportFailed(str(header.get("type", "Error")), str(header.get("message", "")),
                                str(header.get("traceback", "")),
-                               call=f"importing {header.get('module', 'your module')}")
+                               call=f"importing {header.get('module', 'your module')}",
+                               missing_module=str(header.get("name") or "")[:200])
         if header["op"] != "ready":
             self.kill()
             raise ProtocolViolation(f"unexpected reply {header['op']!r} to the import")
@@ -188,7 +189,8 @@ class SandboxSession:
                                  "loop, or far too much work?)") from None
         if header["op"] == "error":
             raise StudentError(str(header.get("type", "Error")), str(header.get("message", "")),
-                               str(header.get("traceback", "")), call=what)
+                               str(header.get("traceback", "")), call=what,
+                               missing_module=str(header.get("name") or "")[:200])
         if header["op"] != "ok":
             self.kill()
             raise ProtocolViolation(f"unexpected reply {header['op']!r}")

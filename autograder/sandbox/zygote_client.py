@@ -40,10 +40,9 @@ class Zygote:
     """A jailed fork server. Start it early; `ensure_ready` waits for its torch import."""
 
     def __init__(self, jail: Jail, *, preload: list[str] | None = None,
-                 find: list[str] | None = None, start_timeout_s: float = 180.0) -> None:
+                 start_timeout_s: float = 180.0) -> None:
         self.jail = jail
         self.preload = list(preload or [])
-        self.find_names = list(find or [])
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
@@ -63,7 +62,7 @@ class Zygote:
         theirs.close()
         config = {"uid": self.jail.uid, "gid": self.jail.gid, "preload": self.preload,
                   "own_pid_namespace": self.jail.own_pid_namespace,
-                  "python": self.jail.python.zygote_config(), "find": self.find_names}
+                  "python": self.jail.python.zygote_config()}
         self.ctl.send(json.dumps(config).encode())
         self.info = {}
 

@@ -165,11 +165,15 @@ def test_writing_results_json_exiting_atexit_and_patching_do_not_change_the_scor
     assert crashed["output"].startswith("[crashed]")
 
 
-def test_a_broken_root_still_gets_a_results_json_with_the_reason(tmp_path):
+def test_a_broken_grader_writes_no_score_and_exits_non_zero(tmp_path, capsys):
+    """A grader failure is never a grade: no results.json (Gradescope then shows the
+    submission as not graded, not 0), a stale one is removed, and the cause is printed."""
     from autograder.gradescope.run import main
 
     (tmp_path / "source").mkdir()
-    assert main(["--root", str(tmp_path)]) == 0
-    data = json.loads((tmp_path / "results" / "results.json").read_text())
-    assert data["score"] == 0.0 and "not a problem with your code" in data["output"]
-    assert "nlpgrade-gradescope.json" in data["output"]
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "results.json").write_text('{"score": 0.0}')  # from an old run
+    assert main(["--root", str(tmp_path)]) == 1
+    assert not (tmp_path / "results" / "results.json").exists()
+    err = capsys.readouterr().err
+    assert "the grader itself failed" in err and "nlpgrade-gradescope.json" in err

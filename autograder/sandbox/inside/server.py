@@ -58,8 +58,11 @@ def error_reply(exc: BaseException) -> dict[str, Any]:
         message = f"your code called sys.exit({exc.code!r}); return a value instead"
     elif isinstance(exc, MemoryError):
         message = (message + " (the sandbox's memory limit was reached)").strip()
-    return {"type": type(exc).__name__, "message": message[:4000],
-            "traceback": student_traceback(exc)[-6000:]}
+    reply = {"type": type(exc).__name__, "message": message[:4000],
+             "traceback": student_traceback(exc)[-6000:]}
+    if isinstance(exc, ImportError) and isinstance(exc.name, str):
+        reply["name"] = exc.name[:200]  # checked by the grader against the jail, not trusted
+    return reply
 
 
 def make_expr(text: str, symbols: list[Any]) -> Any:

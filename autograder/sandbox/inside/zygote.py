@@ -224,12 +224,12 @@ def main() -> None:
     drop_privileges(config["uid"], config["gid"])
     setup_path(config.get("python", {}))
     os.environ.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    module = "numpy"
+    module = "torch"
     try:
-        import numpy  # noqa: F401
-
-        module = "torch"
         import torch
+
+        module = "numpy"
+        import numpy  # noqa: F401
 
         torch.set_num_threads(1)  # before any op: no thread pool exists to break across fork
         for module in config.get("preload", []):
@@ -247,8 +247,7 @@ def main() -> None:
     own_pidns = bool(config.get("own_pid_namespace"))
     sessions: set[int] | None = None if own_pidns else set()
     ctl.send(json.dumps({"op": "ready", "pid": me, "uid": os.getuid(),
-                         "torch": torch.__version__,
-                         "found": find(config.get("find", []))}).encode())
+                         "torch": torch.__version__}).encode())
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctl, 1 << 16, 4)

@@ -1,0 +1,16 @@
+"""Help texts and options shared by several subcommands: each is written once, here."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+COURSE_HELP = ("the course folder, holding assignments/ and solutions/ (default: the nearest "
+               "such folder above the current one, else the checkout nlpgrade was installed "
+               "from)")
+GRADESCOPE_ROOT_HELP = ("Gradescope's root folder, holding submission/, source/ (the unzipped "
+                        "autograder) and results/ (default: /autograder)")
+
+
+def add_course(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--course", type=Path, metavar="DIR", help=COURSE_HELP)
