@@ -12,6 +12,7 @@ graded in one ordinary batch, through the same sandbox as real students:
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,13 +163,26 @@ def judge(assignment: Assignment, name: str, kind: str, expectation: str,
     return Proof(name, expectation, not problems, detail, result)
 
 
-def prove(assignment: Assignment,
-          grade: Callable[[Path], list[SubmissionResult]]) -> ProofReport:
-    """Build the fakes, grade them with `grade(folder)`, and judge each one."""
+KINDS = ("reference", "stub", "alternative", "mistakes")
+
+
+def kind_of(name: str) -> str:
+    """The group a fake student belongs to (what `prove --only` selects)."""
+    return "mistakes" if name.startswith("mistake-") else name
+
+
+def prove(assignment: Assignment, grade: Callable[[Path], list[SubmissionResult]], *,
+          only: frozenset[str] | None = None) -> ProofReport:
+    """Build the fakes, grade them with `grade(folder)`, and judge each one. `only`: the
+    groups of KINDS to build (default: all)."""
     report = ProofReport(assignment.slug)
     mistakes = {m.id: m for m in load_mistakes(assignment)}
     with tempfile.TemporaryDirectory(prefix=f"nlpgrade-prove-{assignment.slug}-") as tmp:
         plan = build_fakes(assignment, Path(tmp))
+        if only is not None:
+            for name in [n for n in plan if kind_of(n) not in only]:
+                shutil.rmtree(Path(tmp) / name)
+                del plan[name]
         results = {r.student: r for r in grade(Path(tmp))}
     for name, (kind, expectation) in plan.items():
         result = results.get(name)

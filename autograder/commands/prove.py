@@ -17,7 +17,7 @@ from autograder.course import Assignment, find_course_root, list_assignments, lo
 from autograder.grading.engine import Options
 from autograder.grading.pool import Job, grade_batch
 from autograder.grading.submission import discover
-from autograder.proofs import ProofReport, prove
+from autograder.proofs import KINDS, ProofReport, prove
 from autograder.results import SubmissionResult
 from autograder.sandbox.isolation import IsolationError
 from autograder.yamlfile import ConfigError
@@ -28,12 +28,25 @@ def parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("slugs", nargs="*", help="assignments (default: all with solutions)")
     p.add_argument("--workers", type=int, default=2, help="parallel sandboxes (default: 2)")
+    p.add_argument("--only", metavar="KINDS", type=kinds,
+                   help="prove only these, comma-separated, of: " + ", ".join(KINDS)
+                   + " (e.g. --only reference: the reference scores full marks)")
     add_course(p)
     return p
 
 
+def kinds(text: str) -> frozenset[str]:
+    chosen = frozenset(k.strip() for k in text.split(",") if k.strip())
+    unknown = sorted(chosen - set(KINDS))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown) or text!r}: choose from "
+                                         f"{', '.join(KINDS)}")
+    return chosen
+
+
 def prove_assignment(assignment: Assignment, *, workers: int = 2,
-                     options: Options | None = None) -> ProofReport:
+                     options: Options | None = None,
+                     only: frozenset[str] | None = None) -> ProofReport:
     opts = options or Options(run_seed=assignment.manifest.seed)
 
     def grade(folder: Path) -> list[SubmissionResult]:
@@ -42,7 +55,7 @@ def prove_assignment(assignment: Assignment, *, workers: int = 2,
                     workers=workers, on_result=results.append)
         return results
 
-    return prove(assignment, grade)
+    return prove(assignment, grade, only=only)
 
 
 def render(report: ProofReport) -> Table:
@@ -65,7 +78,8 @@ def main(argv: list[str]) -> int:
         slugs = args.slugs or [s for s in list_assignments(course)
                                if load_assignment(course, s).has_solutions]
         for slug in slugs:
-            report = prove_assignment(load_assignment(course, slug), workers=args.workers)
+            report = prove_assignment(load_assignment(course, slug), workers=args.workers,
+                                      only=args.only)
             console.print(render(report))
             ok &= report.ok
     except (ConfigError, IsolationError) as err:
