@@ -34,27 +34,34 @@ VENV = "/opt/nlpgrade-venv"
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 
 SETUP_SH = f"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, when it builds the autograder image.
+# Gradescope runs this once, as root, when it builds the autograder image: Python, bubblewrap
+# and nlpgrade (a regular, non-editable install) in a virtual environment of its own.
+# NLPGRADE_GRADESCOPE_ROOT and NLPGRADE_VENV exist for trial runs outside Gradescope.
 set -euo pipefail
-apt-get update
-apt-get install -y --no-install-recommends python3 python3-venv python3-pip bubblewrap
-python3 -m venv {VENV}
-{VENV}/bin/pip install --upgrade pip
-CONSTRAINTS=/autograder/source/constraints.txt
+ROOT="${{NLPGRADE_GRADESCOPE_ROOT:-/autograder}}"
+VENV="${{NLPGRADE_VENV:-{VENV}}}"
+if ! command -v bwrap >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  apt-get update
+  apt-get install -y --no-install-recommends python3 python3-venv python3-pip bubblewrap
+fi
+python3 -m venv "$VENV"
+"$VENV/bin/pip" install --upgrade pip
+CONSTRAINTS="$ROOT/source/constraints.txt"
 if [ -f "$CONSTRAINTS" ]; then
-  {VENV}/bin/pip install -c "$CONSTRAINTS" /autograder/source/nlpgrade
+  "$VENV/bin/pip" install -c "$CONSTRAINTS" "$ROOT/source/nlpgrade"
 else
-  {VENV}/bin/pip install /autograder/source/nlpgrade
+  "$VENV/bin/pip" install "$ROOT/source/nlpgrade"
 fi
 """
 
 RUN_AUTOGRADER = f"""#!/usr/bin/env bash
 # Gradescope runs this for each submission. nlpgrade grades /autograder/submission in its
-# sandbox and writes /autograder/results/results.json (always, even when it fails).
-# NLPGRADE_GRADESCOPE_ROOT and NLPGRADE_PYTHON exist for tests outside Gradescope.
+# sandbox and writes /autograder/results/results.json; when the grader itself fails it
+# writes none and exits 1, so Gradescope shows the submission as not graded (never a 0).
+# NLPGRADE_GRADESCOPE_ROOT and NLPGRADE_VENV exist for trial runs outside Gradescope.
 set -uo pipefail
 ROOT="${{NLPGRADE_GRADESCOPE_ROOT:-/autograder}}"
-PYTHON="${{NLPGRADE_PYTHON:-{VENV}/bin/python}}"
+PYTHON="${{NLPGRADE_VENV:-{VENV}}}/bin/python"
 cd "$ROOT"
 exec "$PYTHON" -m autograder.gradescope.run --root "$ROOT"
 """

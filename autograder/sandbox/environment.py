@@ -187,7 +187,8 @@ def python_environment(*, forbidden: list[Path], neutral: bool = True) -> Python
     for path in candidates:
         if any(_inside(path, m.host) for m in layout.roots) or path in extras:
             continue
-        if any(_inside(path, f) or _inside(f, path) for f in forbidden):
+        installed = path.name in ("site-packages", "dist-packages")  # packages, not a course
+        if any(_inside(f, path) or (_inside(path, f) and not installed) for f in forbidden):
             continue  # e.g. the course checkout of an editable install of nlpgrade
         if path not in TOO_BROAD:
             extras.append(path)

@@ -113,7 +113,7 @@ def fake_root(tmp_path: Path, autograder_zip: Path, source: str) -> Path:
 
 def start(root: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "NLPGRADE_GRADESCOPE_ROOT": str(root),
-           "NLPGRADE_PYTHON": sys.executable}
+           "NLPGRADE_VENV": sys.prefix}
     return subprocess.Popen(["bash", str(root / "source" / "run_autograder")], env=env,
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 

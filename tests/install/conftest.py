@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
@@ -14,16 +15,25 @@ import pytest
 from tests.conftest import REPO
 
 
-def make_venv(parent: Path, *, copies: bool = False, system_site_packages: bool = True,
+def make_venv(parent: Path, *, copies: bool = False, inherit: bool = True,
               name: str = "venv") -> Path:
-    """A venv of the interpreter running the suite, in a fresh folder under `parent`."""
+    """A venv of the interpreter running the suite, in a fresh folder under `parent`.
+
+    `inherit`: it sees this environment's packages through a `.pth` file (a path line,
+    which the jail mirrors, and an addsitedir line, so that the editable install of this
+    checkout works on the grader side). `--system-site-packages` would not do: run from a
+    venv (as in CI), it would show the *base* interpreter's packages, without torch."""
     folder = Path(tempfile.mkdtemp(prefix="nlpgrade-venv-", dir=parent)) / name
     args = [sys.executable, "-m", "venv", "--without-pip", str(folder)]
     if copies:
         args.insert(3, "--copies")
-    if system_site_packages:
-        args.insert(3, "--system-site-packages")
     subprocess.run(args, check=True)
+    if inherit:
+        (site_dir,) = (folder / "lib").glob("python3*/site-packages")
+        lines = []
+        for parent_site in site.getsitepackages():
+            lines += [parent_site, f"import site; site.addsitedir({parent_site!r})"]
+        (site_dir / "_nlpgrade_parent.pth").write_text("\n".join(lines) + "\n")
     return folder
 
 

@@ -4,7 +4,7 @@ graded or written, with one line naming the cause (issue 12)."""
 from __future__ import annotations
 
 import shutil
-import sysconfig
+import site
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,10 @@ from tests.install.conftest import make_venv, run_nlpgrade
 pytestmark = pytest.mark.slow
 
 
-def sitecustomize_venv(parent: Path, *, system_site_packages: bool, extra: list[Path]) -> Path:
+def sitecustomize_venv(parent: Path, *, inherit: bool, extra: list[Path]) -> Path:
     """A venv whose grader-side packages come partly from `sitecustomize`, which the jail does
     not run: the grader sees `extra`, the sandbox does not (the real failure, reproduced)."""
-    venv = make_venv(parent, system_site_packages=system_site_packages)
+    venv = make_venv(parent, inherit=inherit)
     (site,) = (venv / "lib").glob("python3*/site-packages")
     lines = ["import sys"] + [f"sys.path.append({str(p)!r})" for p in extra]
     (site / "sitecustomize.py").write_text("\n".join(lines) + "\n")
@@ -29,8 +29,8 @@ def test_a_sandbox_without_torch_stops_grading_with_exit_2_and_writes_nothing(
         toy_course: Path, tmp_path: Path) -> None:
     course = tmp_path / "course"
     shutil.copytree(toy_course, course)
-    base_site = Path(sysconfig.get_paths()["purelib"])
-    venv = sitecustomize_venv(tmp_path, system_site_packages=False, extra=[base_site, REPO])
+    here = [Path(p) for p in site.getsitepackages()]
+    venv = sitecustomize_venv(tmp_path, inherit=False, extra=[*here, REPO])
     proc = run_nlpgrade(venv, ["grade", "toy", str(course / "submissions"), "--course",
                                str(course)], cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -61,7 +61,7 @@ def test_a_package_the_grader_has_but_the_sandbox_lacks_is_a_grader_error(
     (subs / "liar").mkdir()
     (subs / "liar" / "toy.py").write_text(
         "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n")
-    venv = sitecustomize_venv(tmp_path, system_site_packages=True, extra=[vendor])
+    venv = sitecustomize_venv(tmp_path, inherit=True, extra=[vendor])
     report = tmp_path / "r.json"
     args = ["grade", "toy", str(subs), "--course", str(course), "--json", str(report)]
     proc = run_nlpgrade(venv, args, cwd=tmp_path)
