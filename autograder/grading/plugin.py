@@ -34,6 +34,7 @@ from autograder.sandbox.errors import (
 )
 from autograder.sandbox.session import ImportFailed, SandboxSession
 from autograder.sandbox.zygote_client import Zygote
+from autograder.sanitize import clean_result
 
 EXCINFO = pytest.StashKey[dict[str, Any]]()
 MAX_RESTARTS = 100  # the submission time budget is the real bound
@@ -180,7 +181,9 @@ class GradingPlugin:
         if self.problems:
             return True
         for task in self.tasks:
-            self.on_result(with_notes(self.grade(task, session.items), task))
+            # Every string of the result is cleaned and capped here, on the grader's side,
+            # before any store, file or terminal sees it (autograder/sanitize.py).
+            self.on_result(clean_result(with_notes(self.grade(task, session.items), task)))
         return True
 
     def grade(self, sub: Submission, items: list[pytest.Item]) -> SubmissionResult:
@@ -214,8 +217,8 @@ class GradingPlugin:
             result.status = "import_error"
             result.message = (f"{err.feedback()}\nFix this first: run `nlpgrade check "
                               f"{self.assignment.slug}` to see it on your machine.")
-            result.tests = not_run(listing, f"not run: your code could not be imported "
-                                            f"({err.type_name}: {err.message})")
+            result.tests = not_run(listing, "not run: your code could not be imported "
+                                   f"({first_line(err.type_name, 80)}; the reason is above)")
             result.stdout = session.stdout_text()
             result.duration_s = round(time.monotonic() - started, 3)
             return result
@@ -299,6 +302,11 @@ class GradingPlugin:
                 status, message = explain(exc)
                 return TestResult(item.name, 0.0, pts, status, message[:MAX_MESSAGE], vis)
         return TestResult(item.name, pts, pts, "passed", "", vis)
+
+
+def first_line(text: str, width: int) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[:width]
 
 
 def summary_line(tests: list[TestResult]) -> str:

@@ -99,6 +99,7 @@ class SandboxSession:
             "tmp_mb": self.limits.tmp_mb,
             "device": self.device,
         })
+        self.missing_isolation = list(self.child.missing)  # from the jail, not the student
         timeout = min(self.limits.import_timeout_s, self._budget_left())
         try:
             self._send("load", self.files, timeout, on_object=_refuse, seed=self.seed,
@@ -122,7 +123,6 @@ class SandboxSession:
             self.kill()
             raise ProtocolViolation(f"unexpected reply {header['op']!r} to the import")
         self.modules = {str(k): int(v) for k, v in header.get("modules", {}).items()}
-        self.missing_isolation = [str(m) for m in header.get("missing", [])]
 
     def alive(self) -> bool:
         return self.child is not None

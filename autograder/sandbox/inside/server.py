@@ -193,7 +193,7 @@ def seed_everything(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
-def serve(rfd: int, wfd: int, spawn: dict[str, Any], missing: list[str]) -> int:
+def serve(rfd: int, wfd: int, spawn: dict[str, Any]) -> int:
     """Entry point in the grandchild. Returns the process exit code."""
     import torch
 
@@ -207,5 +207,5 @@ def serve(rfd: int, wfd: int, spawn: dict[str, Any], missing: list[str]) -> int:
     modules = server.load(header, files)
     if modules is None:
         return 0
-    server.send("ready", None, modules=modules, missing=missing)
+    server.send("ready", None, modules=modules)
     return server.loop()
