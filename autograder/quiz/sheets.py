@@ -50,7 +50,7 @@ class AnswerSheet:
 
 def load_sheet(path: Path) -> AnswerSheet:
     """Read an answer file. Raises QuizError naming the file, line and field."""
-    data, lines = read_yaml(path, expected="answers: a mapping with 'answers' (and optionally "
+    data, lines, _ = read_yaml(path, expected="answers: a mapping with 'answers' (and optionally "
                                            "'quiz', 'student', 'seed')")
 
     def bad(key: str, message: str) -> QuizError:
