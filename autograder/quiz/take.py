@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder.quiz import paths
 from autograder.quiz.loader import QuizFile, load_quiz
-from autograder.quiz.scoring import format_points, score_answers
+from autograder.quiz.scoring import Outcome, format_points, score_answers
 from autograder.quiz.sheets import load_sheet
 
 
@@ -30,6 +30,17 @@ def main(*, quiz: str, answers: Path | None = None, seed: int | None = None,
                    restart=restart).run()
 
 
+def _detail(o: Outcome) -> str:
+    """What follows a question's score: the key only for an attempted answer (a blank or an
+    unreadable one must not be a way to read the keys), and why an answer was not read."""
+    if o.is_correct:
+        return ""
+    if o.status in ("unanswered", "invalid"):
+        why = f": {o.feedback[0]}" if o.feedback else ""
+        return f"  ({o.status}{why})"
+    return f"  ({o.status}; correct: {o.correct_answer})"
+
+
 def grade_file(qf: QuizFile, answers: Path, *, json_out: Path | None) -> int:
     """Grade one answer file without prompting: per-question lines, then the total."""
     sheet = load_sheet(answers)
@@ -42,11 +53,10 @@ def grade_file(qf: QuizFile, answers: Path, *, json_out: Path | None) -> int:
         print(warning, file=sys.stderr)
     outcomes = score_answers(quiz, sheet.answers, seed=sheet.seed)
     for o in outcomes:
-        detail = "" if o.is_correct else f"  ({o.status}; correct: {o.correct_answer})"
         print(f"{o.mark} {o.question_id}: {format_points(o.score)}/"
-              f"{format_points(o.max_score)}{detail}")
+              f"{format_points(o.max_score)}{_detail(o)}")
     total = sum(o.score for o in outcomes)
-    version = "authored order" if sheet.seed is None else f"seed {sheet.seed}"
+    version = "options named by text" if sheet.seed is None else f"seed {sheet.seed}"
     print(f"Score: {format_points(total)}/{format_points(quiz.max_score)} "
           f"({sheet.student}, {version})")
     if json_out is not None:
