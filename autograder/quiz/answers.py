@@ -96,18 +96,24 @@ def parse_response(question: AnyQuestion, raw: object, order: Order, *,
     raise AnswerError(f"unsupported question type {question.type!r}")
 
 
-def format_response(question: AnyQuestion, response: Response, order: Order) -> str:
+def format_response(question: AnyQuestion, response: Response, order: Order, *,
+                    letters: bool = True) -> str:
     """How a response is shown and recorded: the letters the learner saw, or the text.
 
     parse_response reads it back to the same response (progress files rely on this).
+    `letters=False` (answers without a seed) names the options by their text instead.
     """
     position = {authored: pos for pos, authored in enumerate(order)}
     if isinstance(question, (SingleChoice, MultipleChoice)):
         assert isinstance(response, frozenset)
-        letters = sorted(label(position[i]) for i in response)
-        return ", ".join(letters) if letters else "-"
+        if not letters:
+            return "; ".join(question.options[i].text for i in sorted(response)) or "-"
+        picked = sorted(label(position[i]) for i in response)
+        return ", ".join(picked) if picked else "-"
     if isinstance(question, Ordering):
         assert isinstance(response, tuple)
+        if not letters:
+            return " → ".join(question.items[i] for i in response)
         return " ".join(label(position[i]) for i in response)
     if isinstance(response, bool):
         return "true" if response else "false"
@@ -117,14 +123,18 @@ def format_response(question: AnyQuestion, response: Response, order: Order) -> 
     return str(response)
 
 
-def correct_answer(question: AnyQuestion, order: Order) -> str:
+def correct_answer(question: AnyQuestion, order: Order, *, letters: bool = True) -> str:
     """The key, in the learner's letters, shown exactly ("" in a key-free copy)."""
     position = {authored: pos for pos, authored in enumerate(order)}
     if isinstance(question, (SingleChoice, MultipleChoice)):
         right = sorted((position[i], o.text) for i, o in enumerate(question.options)
                        if o.correct)
+        if not letters:
+            return "; ".join(text for _, text in right)
         return "; ".join(f"{label(p)}) {text}" for p, text in right)
     if isinstance(question, Ordering):
+        if not letters:
+            return " → ".join(question.items)
         return " ".join(label(position[i]) for i in range(len(question.items)))
     if isinstance(question, TrueFalse):
         return "" if question.answer is None else "true" if question.answer else "false"

@@ -35,7 +35,8 @@ from autograder.quiz.schema import (
     Symbolic,
     TrueFalse,
 )
-from autograder.quiz.shuffle import display_order
+from autograder.quiz.sheets import AnswerSheet
+from autograder.quiz.shuffle import Order, display_order
 
 # undecided: a symbolic answer sympy could neither prove equal nor different (not accepted;
 # flagged for a person to look at).
@@ -117,9 +118,9 @@ class Undecided(Exception):
 
 
 def score_response(question: AnyQuestion, response: Response, *, order: tuple[int, ...],
-                   rule: ScoringRule) -> Outcome:
-    shown = format_response(question, response, order)
-    key = correct_answer(question, order)
+                   rule: ScoringRule, letters: bool = True) -> Outcome:
+    shown = format_response(question, response, order, letters=letters)
+    key = correct_answer(question, order, letters=letters)
     try:
         earned = fraction(question, response, rule)
     except ValueError as err:  # a symbolic answer that does not parse
@@ -134,29 +135,36 @@ def score_response(question: AnyQuestion, response: Response, *, order: tuple[in
                    shown, key, _feedback(question, response, order))
 
 
-def score_raw(question: AnyQuestion, raw: object, *, seed: int | None,
-              rule: ScoringRule) -> Outcome:
+def score_raw(question: AnyQuestion, raw: object, *, seed: int | None, rule: ScoringRule,
+              order: Order | None = None) -> Outcome:
     """Score an answer as written in an answer file (None: not answered). Without a seed,
-    options must be named by their text: letters would refer to no particular shuffle."""
-    order = display_order(question, seed)
+    options must be named by their text: letters would refer to no particular shuffle.
+    `order` overrides the display order the seed gives (answers to a released copy)."""
+    letters = seed is not None
+    if order is None:
+        order = display_order(question, seed)
     if raw is None or raw == "":
         return Outcome(question.id, 0.0, question.points, "unanswered", "",
-                       correct_answer(question, order))
+                       correct_answer(question, order, letters=letters))
     try:
-        response = parse_response(question, raw, order, letters=seed is not None)
+        response = parse_response(question, raw, order, letters=letters)
     except AnswerError as err:
         return Outcome(question.id, 0.0, question.points, "invalid", str(raw),
-                       correct_answer(question, order), (str(err),))
-    return score_response(question, response, order=order, rule=rule)
+                       correct_answer(question, order, letters=letters), (str(err),))
+    return score_response(question, response, order=order, rule=rule, letters=letters)
 
 
-def score_answers(quiz: Quiz, answers: dict[str, object], *, seed: int | None) -> list[Outcome]:
-    """Every question of `quiz`, in order, scored against `answers` (question id -> raw)."""
+def score_answers(quiz: Quiz, answers: dict[str, object], *, seed: int | None,
+                  orders: dict[str, Order] | None = None) -> list[Outcome]:
+    """Every question of `quiz`, in order, scored against `answers` (question id -> raw).
+
+    `orders` (question id -> display order) is given for answers to a released copy."""
     if quiz.release is not None:
         raise ValueError(f"{quiz.id} is a key-free copy: grade with the instructor's quiz "
                          f"({quiz.release.of}) and `nlpgrade quiz grade`")
-    return [score_raw(q, answers.get(q.id), seed=seed, rule=quiz.rule_for(q))
-            for q in quiz.questions]
+    orders = orders or {}
+    return [score_raw(q, answers.get(q.id), seed=seed, rule=quiz.rule_for(q),
+                      order=orders.get(q.id)) for q in quiz.questions]
 
 
 _TRAILING = ".,;:!?"
@@ -189,3 +197,16 @@ def _feedback(question: AnyQuestion, response: Response, order: tuple[int, ...])
         text = question.feedback_true if response is True else question.feedback_false
         return (text,) if text else ()
     return ()
+
+
+def score_sheet(quiz: Quiz, sheet: AnswerSheet) -> list[Outcome]:
+    """Score an answer file: in the learner's shuffle, or through the released copy's
+    secret order when it was written against `quiz release` output. Raises loader.QuizError when
+    it refers to another release of the quiz."""
+    if sheet.release is None:
+        return score_answers(quiz, sheet.answers, seed=sheet.seed)
+    from autograder.quiz.release import check_release, grading_orders
+
+    check_release(quiz, sheet.release, sheet.source)
+    return score_answers(quiz, sheet.answers, seed=sheet.seed,
+                         orders=grading_orders(quiz, sheet.seed))
