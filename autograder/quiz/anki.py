@@ -15,11 +15,10 @@ from pathlib import Path
 
 from autograder.quiz.answers import correct_answer, label
 from autograder.quiz.moodle import to_html
-from autograder.quiz.numeric import precision_hint
+from autograder.quiz.numeric import stated_prompt
 from autograder.quiz.schema import (
     AnyQuestion,
     MultipleChoice,
-    Numeric,
     Ordering,
     Quiz,
     SingleChoice,
@@ -55,11 +54,8 @@ def fields(q: AnyQuestion) -> list[str]:
     elif isinstance(q, Ordering):
         options = "<br>".join(f"{label(p)}) {html.escape(q.items[i])}"
                               for p, i in enumerate(order)) + "<br><i>(put in order)</i>"
-    elif isinstance(q, Numeric):
-        options = html.escape(" ".join(filter(None, [precision_hint(q),
-                                                     f"Unit: {q.unit}." if q.unit else ""])))
     answer = html.escape(correct_answer(q, order))
-    return [to_html(q.prompt), options, answer, to_html(q.explanation),
+    return [to_html(stated_prompt(q)), options, answer, to_html(q.explanation),
             html.escape(q.source), html.escape(q.id)]
 
 

@@ -22,7 +22,13 @@ from __future__ import annotations
 
 import re
 
-from autograder.quiz.numeric import allowed_error, format_number, is_terminating, key_value
+from autograder.quiz.numeric import (
+    allowed_error,
+    format_number,
+    is_terminating,
+    key_value,
+    stated_prompt,
+)
 from autograder.quiz.schema import (
     AnyQuestion,
     MultipleChoice,
@@ -105,7 +111,7 @@ def to_gift(quiz: Quiz) -> tuple[str, list[str]]:
         header = (f"// {q.type}, {q.points:g} point(s); source: {q.source}; "
                   f"tags: {', '.join(q.tags)}")
         answers = f"{body}\n" if body else ""
-        blocks.append(f"{header}\n::{escape(q.id)}::[markdown]{text(q.prompt)} {{\n"
+        blocks.append(f"{header}\n::{escape(q.id)}::[markdown]{text(stated_prompt(q))} {{\n"
                       f"{answers}####{text(explanation)}\n}}")
     return "\n\n".join(blocks) + "\n", warnings
 

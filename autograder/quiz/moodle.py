@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.quiz.gift import exact, multiple_weights
-from autograder.quiz.numeric import allowed_error, key_value
+from autograder.quiz.numeric import allowed_error, key_value, stated_prompt
 from autograder.quiz.schema import (
     AnyQuestion,
     MultipleChoice,
@@ -46,9 +46,10 @@ def to_html(text: str) -> str:
         lines = block.split("\n")
         if all(line.startswith("    ") or not line.strip() for line in lines):
             code = "\n".join(line[4:] for line in lines)
-            blocks.append(f"<pre>{html.escape(code)}</pre>")
+            blocks.append(f"<pre>{html.escape(code, quote=False)}</pre>")
         else:
-            blocks.append("<p>" + "<br>".join(html.escape(line) for line in lines) + "</p>")
+            blocks.append("<p>" + "<br>".join(html.escape(line, quote=False) for line in lines)
+                          + "</p>")
     return "".join(blocks)
 
 
@@ -58,7 +59,7 @@ def _fraction(percent: float) -> str:
 
 def _question(q: AnyQuestion, rule: str, warnings: list[str]) -> dict[str, Any]:
     general = f"{q.explanation}\n\nSource: {q.source}"
-    item: dict[str, Any] = {"type": "", "name": q.id, "text": to_html(q.prompt),
+    item: dict[str, Any] = {"type": "", "name": q.id, "text": to_html(stated_prompt(q)),
                             "general": to_html(general), "points": f"{q.points:g}",
                             "tags": q.tags}
     if isinstance(q, (SingleChoice, MultipleChoice)):

@@ -187,3 +187,15 @@ def precision_hint(question: Numeric) -> str:
     if bound is None:
         return ""
     return f"Answers within ± {format_number(bound)} of the exact value are accepted."
+
+
+def stated_prompt(question: object) -> str:
+    """The prompt as an export shows it: a numeric question's precision and unit appended
+    (the terminal shows them on their own lines)."""
+    prompt = getattr(question, "prompt", "")
+    if not isinstance(question, Numeric):
+        return prompt
+    extra = [precision_hint(question)]
+    if question.unit:
+        extra.append(f"Unit: {question.unit}.")
+    return " ".join([prompt, *filter(None, extra)])

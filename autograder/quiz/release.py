@@ -25,7 +25,14 @@ import yaml
 
 from autograder.quiz import paths
 from autograder.quiz.loader import Problem, QuizError, QuizFile, load_quiz
-from autograder.quiz.schema import AnyQuestion, MultipleChoice, Numeric, Ordering, Quiz, SingleChoice
+from autograder.quiz.schema import (
+    AnyQuestion,
+    MultipleChoice,
+    Numeric,
+    Ordering,
+    Quiz,
+    SingleChoice,
+)
 from autograder.quiz.shuffle import Order, display_order
 
 _PUBLIC = ("id", "type", "prompt", "points", "variables", "functions", "quantity", "unit",

@@ -89,7 +89,6 @@ def _parse_pair(job: Job) -> tuple[object, object]:
 
 def decide_here(job: Job) -> Decision:
     """The decision, in this process and without limits (the child calls this)."""
-    import sympy
 
     answer, key = _parse_pair(job)
     diff = answer - key  # type: ignore[operator]
