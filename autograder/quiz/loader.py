@@ -114,7 +114,8 @@ def load_quiz(path: Path, *, check_symbolic: bool = False) -> QuizFile:
     name = display_path(path)
     data, lines, problems = read_yaml(path, expected="a quiz: a mapping with id, title, "
                                                      "source and questions", strict=False)
-    problems += coercions(name, data, lines)
+    coerced = coercions(name, data, lines)
+    problems += coerced
     header = {k: v for k, v in data.items() if k != "questions"}
     try:
         head = QuizHeader.model_validate(header)
@@ -136,6 +137,9 @@ def load_quiz(path: Path, *, check_symbolic: bool = False) -> QuizFile:
         except ValidationError as err:
             problems += [_problem(name, data, lines, {**e, "loc": ("questions", i, *e["loc"])})
                          for e in err.errors()]
+    # A coercion already explains a `yes` or `null` that the schema rejects as "not a string".
+    explained = {(p.line, p.field) for p in coerced}
+    problems = [p for p in problems if p in coerced or (p.line, p.field) not in explained]
     if head is None or not questions:
         raise QuizError(problems)
     quiz = Quiz.model_construct(**dict(head), questions=questions)
@@ -263,7 +267,7 @@ def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, Any], name: str,
         for i, item in enumerate(node.value):
             lines[loc + (i,)] = item.start_mark.line + 1
             _index(item, (*loc, i), lines, name, problems)
-    elif isinstance(node, yaml.ScalarNode) and node.style is None and node.tag in _PLAIN_TAGS:
+    elif isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _PLAIN_TAGS:
         lines[(*loc, PLAIN)] = node.value
 
 
