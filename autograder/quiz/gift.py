@@ -21,6 +21,7 @@ Numeric keys are written exactly (2362368, not 2.36237e+06).
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from autograder.quiz.numeric import (
     allowed_error,
@@ -77,10 +78,8 @@ def text(value: str) -> str:
     return escape(markdown_escape(value))
 
 
-def exact(value: float | str) -> str:
+def exact(value: float | str | Fraction) -> str:
     """A number as GIFT reads it, without rounding what can be written exactly."""
-    from fractions import Fraction
-
     v = value if isinstance(value, Fraction) else Fraction(str(value))
     return format_number(v) if is_terminating(v) else f"{float(v):.15g}"
 
@@ -134,7 +133,7 @@ def _question(q: AnyQuestion, rule: ScoringRule) -> tuple[str, list[str]]:
                               else (q.feedback_true, q.feedback_false))
         lines = [f"{'TRUE' if q.answer else 'FALSE'}#{text(wrong_fb)}#{text(right_fb)}"]
     elif isinstance(q, Numeric):
-        bound = allowed_error(q) or 0
+        bound = allowed_error(q) or Fraction(0)
         lines = [f"#{exact(key_value(q))}:{exact(bound)}"]
         if q.unit:
             notes.append(f"GIFT numbers have no units: learners type the number in {q.unit}")

@@ -268,7 +268,7 @@ def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, Any], name: str,
             lines[loc + (i,)] = item.start_mark.line + 1
             _index(item, (*loc, i), lines, name, problems)
     elif isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _PLAIN_TAGS:
-        lines[(*loc, PLAIN)] = node.value
+        lines[loc + (PLAIN,)] = node.value
 
 
 # Fields whose value is text: an unquoted 1.10 there silently becomes "1.1".

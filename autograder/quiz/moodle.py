@@ -18,6 +18,7 @@ of Moodle's question XML format this exporter writes.
 from __future__ import annotations
 
 import html
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def _question(q: AnyQuestion, rule: str, warnings: list[str]) -> dict[str, Any]:
                     for name, factor in q.units.items()]) if q.unit else []
         item.update(type="numerical", units=units, answers=[
             {"fraction": "100", "text": exact(key_value(q)),
-             "tolerance": exact(allowed_error(q) or 0), "feedback": ""}])
+             "tolerance": exact(allowed_error(q) or Fraction(0)), "feedback": ""}])
     elif isinstance(q, ShortText):
         if q.regex:
             warnings.append(f"{q.id}: regular expressions are not exported (Moodle has none)")

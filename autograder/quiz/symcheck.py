@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Verdict = Literal["equal", "different", "undecided"]
 
@@ -151,7 +151,7 @@ def _sample(s: object, rng: random.Random, i: int) -> object:
     return magnitude if rng.random() < 0.5 else -magnitude
 
 
-def _value(e: object, point: dict[object, object]) -> object | None:
+def _value(e: object, point: dict[object, object]) -> Any:
     import mpmath
     import sympy
 

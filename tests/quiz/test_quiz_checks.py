@@ -138,7 +138,8 @@ def test_a_key_that_is_clearly_the_longest_option_is_a_giveaway(write_yaml) -> N
     path = write_yaml("q.yaml", HEADER + question("long", """\
         type: single
         options:
-          - {text: "Because the softmax saturates when the scores have a large variance", correct: true}
+          - text: "Because the softmax saturates when the scores have a large variance"
+            correct: true
           - {text: "To save time"}
           - {text: "For symmetry"}
     """))

@@ -213,6 +213,25 @@ def test_review_asks_what_is_due_rates_it_and_reschedules_it(mini: Path,
         assert [row["rating"] for row in rs.log()] == ["Again", "Again", "Good", "Easy"]
 
 
+def test_a_learner_takes_the_released_copy_in_a_terminal(cli, mini: Path,
+                                                         tmp_path: Path) -> None:
+    released = tmp_path / "released.yaml"
+    assert cli("release", mini, "-o", released)[0] == 0
+    save = tmp_path / "handin.yaml"
+    term = Terminal("take", released, "--seed", 5, "--save", save, "--student", "cy",
+                    data=tmp_path / "data")
+    screen = term.wait_for_prompt()
+    assert "graded quiz, 7 questions. Answers are saved, not checked." in screen
+    for typed in ["a", "a b", "t", "8", "d mu^2", "skip"]:
+        screen = term.type(typed)
+        assert "Correct" not in screen and "Incorrect" not in screen
+    screen = term.finish("a b c d e")
+    assert f"Answers saved to {save}: hand this file in." in screen
+    saved = yaml.safe_load(save.read_text())
+    assert saved["quiz"] == "mini" and saved["seed"] == 5 and "release" in saved
+    assert "mini-short" not in saved["answers"]  # skipped: left blank
+
+
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_the_screen_in_tmux_shows_the_question_verdict_and_saved_progress(
         mini: Path, files: dict[str, Path]) -> None:
