@@ -33,7 +33,7 @@ from autograder.quiz.schema import (
     Quiz,
     SingleChoice,
 )
-from autograder.quiz.shuffle import Order, display_order
+from autograder.quiz.shuffle import Order, display_order, permutation, pins
 
 _PUBLIC = ("id", "type", "prompt", "points", "variables", "functions", "quantity", "unit",
            "units", "decimals", "scoring")
@@ -41,23 +41,12 @@ _PUBLIC = ("id", "type", "prompt", "points", "variables", "functions", "quantity
 
 def secret_order(q: AnyQuestion) -> Order:
     """Released position -> authored index, from a hash of what the copy leaves out."""
-    if isinstance(q, (SingleChoice, MultipleChoice)):
-        pinned = [o.pin for o in q.options]
-    elif isinstance(q, Ordering):
-        pinned = [False] * len(q.items)
-    else:
+    pinned = pins(q)
+    if pinned is None:
         return ()
     hidden = json.dumps(q.model_dump(mode="json", exclude=set(_PUBLIC)), sort_keys=True)
     rng = random.Random(hashlib.sha256(f"{q.id}\n{hidden}".encode()).hexdigest())
-    free = [i for i, pin in enumerate(pinned) if not pin]
-    moved = free[:]
-    rng.shuffle(moved)
-    order = list(range(len(pinned)))
-    for slot, index in zip(free, moved, strict=True):
-        order[slot] = index
-    if isinstance(q, Ordering) and order == sorted(order):
-        order = order[1:] + order[:1]  # the copy never lists the items solved
-    return tuple(order)
+    return permutation(pinned, rng, unsolved=isinstance(q, Ordering))  # never listed solved
 
 
 def digest(quiz: Quiz) -> str:
