@@ -15,7 +15,7 @@ from pathlib import Path
 HELP = {
     "take": "answer a quiz in the terminal (or grade an answer file with --answers)",
     "review": "spaced repetition over all quizzes: answer what is due",
-    "validate": "check quiz files: schema, answer keys, unique ids, explanations",
+    "validate": "check quiz files: schema, answer keys, cited sections, giveaways",
     "grade": "grade a class's answer files into the gradebook",
     "stats": "item analysis: difficulty, discrimination, point-biserial, Cronbach's alpha",
     "export": "export quizzes: Moodle GIFT or Moodle XML for an LMS, or an Anki deck",
