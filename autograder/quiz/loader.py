@@ -110,6 +110,7 @@ def load_quiz(path: Path, *, check_symbolic: bool = False) -> QuizFile:
     `check_symbolic` (it imports sympy).
     """
     from autograder.quiz.checks import check_quiz
+    from autograder.quiz.coercions import coercions
 
     name = display_path(path)
     data, lines, problems = read_yaml(path, expected="a quiz: a mapping with id, title, "
@@ -145,9 +146,9 @@ def load_quiz(path: Path, *, check_symbolic: bool = False) -> QuizFile:
     quiz = Quiz.model_construct(**dict(head), questions=questions)
     # Line numbers of the kept questions, renumbered so that question i of `quiz` is found.
     remap = {old: new for new, old in enumerate(kept)}
-    qlines = {(loc[0], remap[loc[1]], *loc[2:]) if _in_question(loc) else loc: line
+    qlines = {(loc[0], remap[loc[1]], *loc[2:]) if in_question(loc) else loc: line
               for loc, line in lines.items()
-              if (not loc or loc[-1] != PLAIN) and (not _in_question(loc) or loc[1] in remap)}
+              if (not loc or loc[-1] != PLAIN) and (not in_question(loc) or loc[1] in remap)}
     loaded = QuizFile(path=path, quiz=quiz, lines=qlines)
     problems += [*check_quiz(loaded, check_symbolic=check_symbolic), *_duplicates([loaded])]
     if problems:
@@ -155,7 +156,7 @@ def load_quiz(path: Path, *, check_symbolic: bool = False) -> QuizFile:
     return loaded
 
 
-def _in_question(loc: Loc) -> bool:
+def in_question(loc: Loc) -> bool:
     return len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int)
 
 
@@ -269,65 +270,6 @@ def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, Any], name: str,
             _index(item, (*loc, i), lines, name, problems)
     elif isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _PLAIN_TAGS:
         lines[loc + (PLAIN,)] = node.value
-
-
-# Fields whose value is text: an unquoted 1.10 there silently becomes "1.1".
-_TEXT_FIELDS = {"id", "title", "source", "description", "prompt", "explanation", "text",
-                "feedback", "feedback_true", "feedback_false", "unit", "of", "digest"}
-_TEXT_LISTS = {"tags", "accept", "regex", "aliases", "items", "functions", "quantity"}
-
-
-def coercions(name: str, data: dict[str, Any], lines: dict[Loc, Any]) -> list[Problem]:
-    """Unquoted scalars in text fields that YAML reads as something else: `1.10` -> 1.1,
-    `yes` -> True, `1_000` -> 1000, `null` -> None. Each is reported with the fix."""
-    problems = []
-    for key, source in lines.items():
-        if not key or key[-1] != PLAIN:
-            continue
-        loc = key[:-1]
-        if not _is_text(data, loc):
-            continue
-        value = _at(data, loc)
-        shown = "null" if value is None else str(value)
-        if isinstance(value, (bool, type(None))) or shown != source:
-            what = {True: "true", False: "false", None: "null"}.get(value, shown) \
-                if isinstance(value, (bool, type(None))) else shown
-            question, inner = _question_of(data, loc)
-            problems.append(Problem(
-                name, lines.get(loc), f"unquoted {source} is read by YAML as {what}; write "
-                f"it in quotes: \"{source}\"", question=question,
-                field=format_field(inner) or None))
-    return problems
-
-
-def _is_text(data: dict[str, Any], loc: Loc) -> bool:
-    names = [p for p in loc if isinstance(p, str)]
-    if not names:
-        return False
-    last = loc[-1]
-    if isinstance(last, str) and last in _TEXT_FIELDS:
-        return True
-    if isinstance(last, int) and isinstance(loc[-2], str) and loc[-2] in _TEXT_LISTS:
-        return True
-    if last == "answer" and _in_question(loc):
-        item = _at(data, loc[:2])
-        return isinstance(item, dict) and item.get("type") == "symbolic"
-    return False
-
-
-def _at(data: Any, loc: Loc) -> Any:
-    cur = data
-    for part in loc:
-        cur = cur[part]
-    return cur
-
-
-def _question_of(data: dict[str, Any], loc: Loc) -> tuple[str | None, Loc]:
-    if not _in_question(loc):
-        return None, loc
-    item = data["questions"][loc[1]]
-    qid = item.get("id") if isinstance(item, dict) else None
-    return (qid if isinstance(qid, str) and qid else f"#{loc[1] + 1}"), loc[2:]
 
 
 def _problem(name: str, data: Any, lines: dict[Loc, int], error: Any) -> Problem:
