@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gradescope": ("autograder.commands.gradescope",
                    "build a Gradescope autograder zip; run it inside Gradescope"),
     "quiz": ("autograder.quiz.cli",
-             "concept quizzes: take, review, validate, grade, stats, export"),
+             "concept quizzes: take, review, validate, release, grade, stats, export"),
 }
 
 
