@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from autograder.sanitize import csv_cell
 from autograder.results import SubmissionResult, atomic_text
+from autograder.sanitize import csv_cell
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
                   "first_name", "email", "raw_score", "late_submission_penalty", "score",

@@ -3,7 +3,7 @@
 The learner's text is tidied first: the micro sign µ reads as the Greek μ, and a leading
 `E =` is accepted when the question declares E among the quantities it asks for. Parsing
 happens here (so that a typo is reported with its column at once); the equivalence decision
-runs in a limited child process (symcheck.py). This is the only quiz module that imports
+runs in a limited child process (autograder/symbolic.py). This is the only quiz module that imports
 sympy, and only when a symbolic question is validated or graded.
 """
 
@@ -17,7 +17,7 @@ import sympy
 
 from autograder.expr import DEFAULT_FUNCTIONS, ExpressionError, parse_expression
 from autograder.quiz.schema import Symbolic
-from autograder.quiz.symcheck import Decision, Job, decide
+from autograder.symbolic import Decision, Job, decide
 
 _CONFUSABLES = str.maketrans({"\u00b5": "\u03bc"})  # micro sign -> Greek mu
 _verdicts: dict[tuple[str, str, str], Decision] = {}

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder.quiz import symcheck
+from autograder import symbolic as symcheck
 from autograder.quiz.loader import load_quiz, load_quizzes
 from autograder.quiz.paths import all_quiz_files
 from autograder.quiz.schema import Symbolic
 from autograder.quiz.scoring import score_raw
-from autograder.quiz.symcheck import Job, decide
+from autograder.symbolic import Job, decide
 
 VARIABLES = {"d": ["positive", "integer"], "mu": ["real"], "sigma": ["positive"]}
 ALIASES = {"μ": "mu", "σ": "sigma"}

@@ -1,4 +1,6 @@
-"""Is a learner's expression equal to the key? Decided symbolically, in a jailed child process.
+"""Is a student's or learner's expression equal to the key? Decided symbolically, in a child
+process with a memory and a time limit: no expression from a student is ever evaluated in the
+grader's own process (`d**(d**d)` at d = 10 would compute 10**(10**10) there).
 
 Agreement at sample points is not equivalence: `d + 1e-9`, `d*tanh(20d)` and
 `(d^4000+1)/(d^3999+1)` all agree with `d` to many digits somewhere. So:
@@ -10,11 +12,16 @@ Agreement at sample points is not equivalence: `d + 1e-9`, `d*tanh(20d)` and
    rational coefficients, or that sympy proves nonzero, means "different".
 3. Anything else is "undecided", said honestly; the answer is then not accepted.
 
+Besides the verdict, the child reports what feedback needs, so the caller never evaluates
+the answer itself: its printed form (capped), its value and the key's at given points, and
+the first catalogued wrong formula it is equal to.
+
 The work runs in a child process with a memory limit (RLIMIT_AS) and a wall-clock limit
 (SIGKILL), so `(d+mu+sigma)^4000` can neither fill the machine nor hang grading. The child is
 forked when that is safe (POSIX, one thread); otherwise it is a fresh interpreter
-(`python -m autograder.quiz.symcheck`) that reads the job as JSON and parses the texts itself
-with the same safe parser.
+(`python -m autograder.symbolic`) that reads the job as JSON and parses the texts itself
+with the same safe parser. The quiz (`autograder/quiz/symbolic.py`) and the assignments'
+tests (`autograder.expr.equivalent`, `compare`) use it alike.
 """
 
 from __future__ import annotations
@@ -42,19 +49,28 @@ _SAMPLES = 12
 
 @dataclass(frozen=True)
 class Job:
-    """What to compare: two texts in declared variables (name -> sympy assumptions)."""
+    """What to compare: two texts in declared variables (name -> sympy assumptions).
+
+    `points` (name -> value) are where to report both values when they differ; `mistakes`
+    (description -> text of a wrong formula) are checked, in order, for the first one the
+    answer equals."""
 
     answer: str
     key: str
     variables: dict[str, list[str]]
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> variable
     functions: list[str] | None = None  # None: the parser's default set
+    points: list[dict[str, float]] = field(default_factory=list)
+    mistakes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Decision:
     verdict: Verdict
     reason: str  # how it was decided, for feedback and logs
+    shown: str = ""  # the answer as sympy prints it (at most 200 characters)
+    values: list[list[float | None]] = field(default_factory=list)  # [answer, key] per point
+    mistake: str = ""  # the first catalogued wrong formula the answer equals
 
 
 def decide(job: Job, *, timeout_s: float = TIMEOUT_S, memory_mb: int = MEMORY_MB) -> Decision:
@@ -66,10 +82,10 @@ def decide(job: Job, *, timeout_s: float = TIMEOUT_S, memory_mb: int = MEMORY_MB
 
 # --- the decision itself (runs in the child) -------------------------------------------------
 
-def _symbols(job: Job) -> dict[str, object]:
+def _symbols(job: Job) -> dict[str, Any]:
     import sympy
 
-    table: dict[str, object] = {}
+    table: dict[str, Any] = {}
     for name, assumptions in job.variables.items():
         table[name] = sympy.Symbol(name, **{a: True for a in assumptions})
     for alias, name in job.aliases.items():
@@ -89,8 +105,28 @@ def _parse_pair(job: Job) -> tuple[object, object]:
 
 def decide_here(job: Job) -> Decision:
     """The decision, in this process and without limits (the child calls this)."""
+    import sympy
 
     answer, key = _parse_pair(job)
+    verdict = _verdict(answer, key)
+    if verdict.verdict == "equal" or not (job.points or job.mistakes):
+        return verdict
+    symbols = _symbols(job)
+    values = [[_float(_value(e, {symbols[n]: sympy.Float(v, _DIGITS)  # type: ignore[misc]
+                                 for n, v in point.items() if n in symbols}))
+               for e in (answer, key)]
+              for point in job.points]
+    mistake = ""
+    for description, text in job.mistakes.items():
+        wrong = _parse_pair(Job(answer=text, key=text, variables=job.variables,
+                                aliases=job.aliases, functions=job.functions))[0]
+        if _verdict(answer, wrong).verdict == "equal":
+            mistake = description
+            break
+    return Decision(verdict.verdict, verdict.reason, sympy.sstr(answer)[:200], values, mistake)
+
+
+def _verdict(answer: object, key: object) -> Decision:
     diff = answer - key  # type: ignore[operator]
     if diff == 0:
         return Decision("equal", "the same expression")
@@ -98,6 +134,21 @@ def decide_here(job: Job) -> Decision:
     if witness:
         return Decision("different", witness)
     return _algebra(diff)
+
+
+def _float(value: Any) -> float | None:
+    """A real value as a float for feedback (None when undefined, complex or not finite)."""
+    if value is None:
+        return None
+    try:
+        import mpmath
+
+        if mpmath.im(value) != 0:
+            return None
+        result = float(mpmath.re(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return result if result == result and abs(result) != float("inf") else None
 
 
 def _numeric_witness(a: object, b: object) -> str:
@@ -252,8 +303,11 @@ def _forked(job: Job, timeout_s: float, memory_mb: int) -> Decision:
         finally:
             os._exit(code)
     os.close(write_fd)
+    deadline = time.monotonic() + timeout_s
     try:
-        payload = _read_until(read_fd, time.monotonic() + timeout_s)
+        payload = _read_until(read_fd, deadline)
+        if not payload and time.monotonic() < deadline:
+            return Decision("undecided", "the checking process stopped without an answer")
     finally:
         os.close(read_fd)
         try:
@@ -283,14 +337,13 @@ def _decision(payload: bytes, timeout_s: float) -> Decision:
     if not payload:
         return Decision("undecided", f"the check did not finish within {timeout_s:g} s")
     try:
-        data = json.loads(payload)
-        return Decision(data["verdict"], data["reason"])
+        return Decision(**json.loads(payload))
     except (ValueError, KeyError, TypeError):
         return Decision("undecided", "the checking process failed")
 
 
 def _spawned(job: Job, timeout_s: float, memory_mb: int) -> Decision:
-    argv = [sys.executable, "-m", "autograder.quiz.symcheck", str(memory_mb)]
+    argv = [sys.executable, "-m", "autograder.symbolic", str(memory_mb)]
     try:
         proc = subprocess.run(argv, input=json.dumps(asdict(job)), capture_output=True,
                               text=True, timeout=timeout_s + 5)  # + interpreter start-up
@@ -300,7 +353,7 @@ def _spawned(job: Job, timeout_s: float, memory_mb: int) -> Decision:
 
 
 def main() -> int:
-    """`python -m autograder.quiz.symcheck MEMORY_MB`: a Job as JSON in, a Decision out."""
+    """`python -m autograder.symbolic MEMORY_MB`: a Job as JSON in, a Decision out."""
     job = Job(**json.loads(sys.stdin.read()))
     decision = _run_limited(job, int(sys.argv[1]))
     sys.stdout.write(json.dumps(asdict(decision)))
