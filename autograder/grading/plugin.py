@@ -37,7 +37,7 @@ from autograder.sandbox.zygote_client import Zygote
 from autograder.sanitize import clean_result
 
 EXCINFO = pytest.StashKey[dict[str, Any]]()
-MAX_RESTARTS = 100  # the submission time budget is the real bound
+MAX_RESTARTS = 10  # crashes of one submission before its remaining tests fail fast
 MAX_MESSAGE = 4000
 
 
@@ -100,8 +100,10 @@ class GradingPlugin:
         session = current.session
         if not session.alive():
             if session.restarts >= MAX_RESTARTS:
-                raise SandboxCrashed(f"the sandbox stopped {MAX_RESTARTS} times; the remaining "
-                                     "tests were not run")
+                raise SandboxCrashed(f"not run: your code crashed or timed out {MAX_RESTARTS} "
+                                     "times, and each time it had to be imported again, so "
+                                     "the remaining tests were not run. Fix the crash above "
+                                     "first (`nlpgrade check` shows it)")
             try:
                 session.restart()
             except ImportFailed as err:
