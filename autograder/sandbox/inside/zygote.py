@@ -252,21 +252,25 @@ def main() -> None:
     drop_privileges(config["uid"], config["gid"])
     setup_path(config.get("python", {}))
     os.environ.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    module = "torch"
+    with_torch = config.get("torch", True)  # False: the assignment allows numpy only
+    module = "torch" if with_torch else "numpy"
     try:
-        import torch
+        if with_torch:
+            import torch
 
+            torch.set_num_threads(1)  # before any op: no thread pool to break across fork
         module = "numpy"
         import numpy  # noqa: F401
 
-        torch.set_num_threads(1)  # before any op: no thread pool exists to break across fork
         for module in config.get("preload", []):
             __import__(module)
         module = "nlpgrade's sandbox code (wire, probes, server, harden)"
         _import_wire()
         import harden
-        import probes  # noqa: F401
         import server  # noqa: F401
+
+        if with_torch:
+            import probes  # noqa: F401
 
         harden.preload()
     except BaseException as exc:  # the environment cannot grade: say what is missing, and why
@@ -278,8 +282,9 @@ def main() -> None:
     me = os.getpid()
     own_pidns = bool(config.get("own_pid_namespace"))
     sessions: set[int] | None = None if own_pidns else set()
+    torch_module = sys.modules.get("torch")
     ctl.send(json.dumps({"op": "ready", "pid": me, "uid": os.getuid(),
-                         "torch": torch.__version__}).encode())
+                         "torch": getattr(torch_module, "__version__", None)}).encode())
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctl, 1 << 16, 4)
