@@ -107,11 +107,12 @@ def main(argv: list[str]) -> int:
     module = importlib.import_module(f"autograder.quiz.{command}")
     from autograder.quiz.loader import QuizError
     from autograder.quiz.paths import NotFound
+    from autograder.yamlfile import ConfigError
 
     try:
         return int(module.main(**args))
-    except (QuizError, NotFound) as err:
-        print(err, file=sys.stderr)
+    except (QuizError, NotFound, ConfigError) as err:  # ConfigError: e.g. an unreachable --db
+        print(f"error: {err}", file=sys.stderr)
         return 2
 
 
