@@ -77,19 +77,33 @@ def _at(expr, mu, sigma, d, symbols):
     return complex(expr.subs({m: mu, s: sigma, n: d}).evalf())
 
 
+def _differs_at_a_point(got_expr, expected, symbols):
+    """(point, got, expected) at the first of POINTS where both are finite and clearly differ,
+    else None. Cheap, so the slow `equivalent` (simplify, with a time limit) only runs on an
+    answer that agrees at every point."""
+    for mu, sigma, d in POINTS:
+        try:
+            g, e = _at(got_expr, mu, sigma, d, symbols), _at(expected, mu, sigma, d, symbols)
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if all(map(math.isfinite, (g.real, g.imag, e.real, e.imag))) and (
+                abs(g - e) > 1e-9 * max(1.0, abs(e))):
+            return (mu, sigma, d), g, e
+    return None
+
+
 def _check_symbolic(got_expr, expected, name, mistakes, symbols, hint):
-    if equivalent(got_expr, expected):
+    differs = _differs_at_a_point(got_expr, expected, symbols)
+    if differs is None and equivalent(got_expr, expected):
         return
     m, s, n = symbols.values()
     message = f"{name}: got {sympy.sstr(got_expr)[:200]}, which is not equivalent to the answer"
-    for mu, sigma, d in POINTS[1:]:
-        g, e = _at(got_expr, mu, sigma, d, symbols), _at(expected, mu, sigma, d, symbols)
-        if abs(g - e) > 1e-9 * max(1.0, abs(e)):
-            message += (f" (at {m} = {mu}, {s} = {sigma}, {n} = {d}: got {g.real:.6g}, expected "
-                        f"{e.real:.6g})")
-            break
+    if differs is not None:
+        (mu, sigma, d), g, e = differs
+        message += (f" (at {m} = {mu}, {s} = {sigma}, {n} = {d}: got {g.real:.6g}, expected "
+                    f"{e.real:.6g})")
     for description, wrong in mistakes.items():
-        if equivalent(got_expr, wrong):
+        if _differs_at_a_point(got_expr, wrong, symbols) is None and equivalent(got_expr, wrong):
             message += f". Your expression is what you get when {description}"
             break
     raise AssertionError(message + f". Hint: {hint}")
@@ -415,6 +429,18 @@ def test_max_attention_weight_is_exactly_one_for_a_single_key(student):
                   "max_attention_weight(d=16, n_keys=1, ...)")
     assert_close(got, 1.0, name="max_attention_weight(d=16, n_keys=1, scaled=False, n_trials=50)",
                  hint="with a single key, the softmax weight is always 1")
+
+
+@points(1)
+def test_max_attention_weight_returns_a_python_float(student):
+    name = "max_attention_weight(8, 4, True, 20, generator)"
+    got = student.max_attention_weight(8, 4, True, 20, torch.Generator().manual_seed(5))
+    if isinstance(got, bool) or not isinstance(got, float):
+        what = (f"a {got.ndim}-d torch.Tensor" if isinstance(got, torch.Tensor)
+                else type(got).__name__)
+        raise AssertionError(f"{name}: type: got {what}, expected a Python float. Hint: the "
+                             "mean of a tensor is still a tensor: convert it with float(...) "
+                             "or .item()")
 
 
 @points(1)
