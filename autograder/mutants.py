@@ -241,19 +241,18 @@ def _is_docstring(stmt: ast.stmt) -> bool:
 
 def _owned(stmt: ast.stmt) -> Iterator[tuple[ast.expr, ast.AST]]:
     """(expression, parent) for the expressions of `stmt` itself: not those of nested
-    statements, f-strings, annotations or assignment targets."""
+    statements, f-strings or annotations, nor what an assignment stores into (but the
+    expressions it reads, like the index of `x[i] = ...`)."""
     def walk(node: ast.AST) -> Iterator[tuple[ast.expr, ast.AST]]:
         for name, value in ast.iter_fields(node):
-            if name in ("annotation", "returns", "type_comment") or (
-                    name in ("targets", "target") and isinstance(node, (ast.Assign,
-                                                                         ast.AugAssign,
-                                                                         ast.AnnAssign))):
+            if name in ("annotation", "returns", "type_comment"):
                 continue
             for child in value if isinstance(value, list) else [value]:
                 if isinstance(child, ast.expr) and not isinstance(child, ast.JoinedStr):
-                    yield child, node
-                    yield from walk(child)
-                elif isinstance(child, (ast.keyword, ast.comprehension, ast.Slice)):
+                    if not isinstance(getattr(child, "ctx", None), (ast.Store, ast.Del)):
+                        yield child, node
+                    yield from walk(child)  # the index of `x[i] = ...` is read
+                elif isinstance(child, (ast.keyword, ast.comprehension)):
                     yield from walk(child)
     yield from walk(stmt)
 

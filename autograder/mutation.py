@@ -113,16 +113,19 @@ class _Reach:
     def __init__(self, tree: ast.Module, modules: list[str]) -> None:
         self.helpers = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
         self.modules = modules
-        self.memo: dict[tuple[str, str], set[Unit]] = {}
+        self.memo: dict[tuple[str, str, frozenset[tuple[str, str]]], set[Unit]] = {}
 
-    def of(self, function: ast.FunctionDef, name: str = "student") -> set[Unit]:
-        key = (function.name, name)
+    def of(self, function: ast.FunctionDef, name: str = "student",
+           strings: frozenset[tuple[str, str]] = frozenset()) -> set[Unit]:
+        """`strings`: parameters of `function` bound to string constants at the call site,
+        so that `getattr(student, call)` with call="padding_mask" is resolved."""
+        key = (function.name, name, strings)
         if key not in self.memo:
             self.memo[key] = set()  # recursion guard
-            self.memo[key] = self._scan(function, name)
+            self.memo[key] = self._scan(function, name, dict(strings))
         return self.memo[key]
 
-    def _scan(self, function: ast.FunctionDef, name: str) -> set[Unit]:
+    def _scan(self, function: ast.FunctionDef, name: str, strings: dict[str, str]) -> set[Unit]:
         found: set[Unit] = set()
         parents = {id(c): p for p in ast.walk(function) for c in ast.iter_child_nodes(p)}
         for node in ast.walk(function):
@@ -130,34 +133,51 @@ class _Reach:
                     and isinstance(node.ctx, ast.Load)):
                 continue
             parent = parents.get(id(node))
+            if isinstance(parent, ast.keyword):
+                parent = parents.get(id(parent))
             if isinstance(parent, ast.Attribute):
-                found.add(self._unit(parent, parents))
-            elif isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and (
-                    parent.func.id in self.helpers):
-                helper = self.helpers[parent.func.id]
-                parameter = self._parameter(helper, parent, node)
-                found |= self.of(helper, parameter) if parameter else {EVERYTHING}
-            elif isinstance(parent, ast.keyword) and isinstance(
-                    call := parents.get(id(parent)), ast.Call) and isinstance(
-                    call.func, ast.Name) and call.func.id in self.helpers and parent.arg:
-                found |= self.of(self.helpers[call.func.id], parent.arg)
+                found.add(self._unit(parent.attr, parents.get(id(parent))))
+            elif isinstance(parent, ast.Call) and _called(parent) == "getattr" and len(
+                    parent.args) >= 2 and parent.args[0] is node:
+                attr = _string(parent.args[1], strings)
+                found.add(EVERYTHING if attr is None else self._unit(attr, parents.get(
+                    id(parent))))
+            elif isinstance(parent, ast.Call) and _called(parent) in self.helpers:
+                helper = self.helpers[_called(parent)]
+                bound = _bind(helper, parent)
+                parameter = next((p for p, arg in bound.items() if arg is node), None)
+                consts = frozenset((p, v) for p, arg in bound.items()
+                                   if (v := _string(arg, strings)) is not None)
+                found |= self.of(helper, parameter, consts) if parameter else {EVERYTHING}
             else:
                 found.add(EVERYTHING)
         return found
 
-    @staticmethod
-    def _parameter(helper: ast.FunctionDef, call: ast.Call, arg: ast.expr) -> str | None:
-        params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
-        index = next((i for i, a in enumerate(call.args) if a is arg), None)
-        return params[index] if index is not None and index < len(params) else None
-
-    def _unit(self, attribute: ast.Attribute, parents: dict[int, ast.AST]) -> Unit:
+    def _unit(self, attr: str, outer: ast.AST | None) -> Unit:
         if len(self.modules) == 1:
-            return (self.modules[0], attribute.attr)
-        outer = parents.get(id(attribute))
-        if attribute.attr in self.modules and isinstance(outer, ast.Attribute):
-            return (attribute.attr, outer.attr)
-        return EVERYTHING if attribute.attr in self.modules else ("", attribute.attr)
+            return (self.modules[0], attr)
+        if attr in self.modules and isinstance(outer, ast.Attribute):
+            return (attr, outer.attr)
+        return EVERYTHING if attr in self.modules else ("", attr)
+
+
+def _called(call: ast.Call) -> str:
+    return call.func.id if isinstance(call.func, ast.Name) else ""
+
+
+def _string(node: ast.expr, strings: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return strings.get(node.id) if isinstance(node, ast.Name) else None
+
+
+def _bind(helper: ast.FunctionDef, call: ast.Call) -> dict[str, ast.expr]:
+    """parameter -> argument expression, for the plain positional and keyword arguments."""
+    params = [a.arg for a in helper.args.posonlyargs + helper.args.args]
+    bound = {p: a for p, a in zip(params, call.args, strict=False)
+             if not isinstance(a, ast.Starred)}
+    bound.update({k.arg: k.value for k in call.keywords if k.arg})
+    return bound
 
 
 def tests_reaching(assignment: Assignment) -> tuple[list[str], dict[str, set[Unit]]]:

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograder.commands.common import add_course
+from autograder.commands.grade import check_device
 from autograder.course import Assignment, find_course_root, list_assignments, load_assignment
 from autograder.grading.engine import Options
 from autograder.grading.pool import Job, grade_batch
@@ -39,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--only", metavar="KINDS", type=kinds,
                    help="prove only these, comma-separated, of: " + ", ".join(KINDS)
                    + " (e.g. --only reference: the reference scores full marks)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="grade the fake students on this device (default: cpu; `gpu` tests "
+                   "run only with cuda)")
     p.add_argument("--mutants", action="store_true",
                    help="also grade every first-order mutant of the reference and report the "
                    "kill rate per module, the survivors and the time taken")
@@ -121,10 +125,18 @@ def main(argv: list[str]) -> int:
     ok = True
     try:
         course = find_course_root(args.course)
+        if args.device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ConfigError("--device cuda: no CUDA device is visible to torch here")
         slugs = args.slugs or [s for s in list_assignments(course)
                                if load_assignment(course, s).has_solutions]
         for slug in slugs:
-            report = prove_assignment(load_assignment(course, slug), workers=args.workers,
+            assignment = load_assignment(course, slug)
+            check_device(assignment, args.device, local=False)
+            options = Options(device=args.device, run_seed=assignment.manifest.seed)
+            report = prove_assignment(assignment, workers=args.workers, options=options,
                                       only=args.only, mutants=args.mutants)
             console.print(render(report))
             if report.mutation is not None:
