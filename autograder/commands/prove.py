@@ -89,9 +89,9 @@ def render_mutation(report: MutationReport, *, workers: int) -> list[object]:
     """The kill rate per module, each survivor as a one-line diff, stale entries, time."""
     graded = len(report.outcomes)
     ran = sum(o.ran for o in report.outcomes)
-    table = Table(title=f"mutants of {report.assignment}: {graded} graded in "
-                  f"{report.seconds:.1f} s on {workers} workers ({ran / max(graded, 1):.1f} "
-                  "tests run per mutant)", title_justify="left")
+    table = Table(title=f"mutants of {report.assignment}: {graded}, graded with the other "
+                  f"fakes in one batch of {report.seconds:.1f} s on {workers} workers "
+                  f"({ran / max(graded, 1):.1f} tests run per mutant)", title_justify="left")
     for column in ("", "module", "mutants", "killed", "equivalent", "tolerated", "survived",
                    "kill rate", "min"):
         table.add_column(column, justify="left" if column in ("", "module") else "right")
