@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from autograder.course import Assignment
 from autograder.mutants import Mutant, generate
+from autograder.release import strip_markers
 from autograder.results import SubmissionResult
 from autograder.yamlfile import ConfigError, load_model
 
@@ -211,9 +212,9 @@ def callers(assignment: Assignment) -> dict[Unit, set[Unit]]:
         top = {n.name for n in tree.body
                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         for node in tree.body:
-            if node.__class__.__name__ not in ("FunctionDef", "AsyncFunctionDef", "ClassDef"):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
-            unit = (stem, node.name)  # type: ignore[attr-defined]
+            unit = (stem, node.name)
             used = uses.setdefault(unit, set())
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Name) and inner.id in top:
@@ -256,7 +257,7 @@ def name_mutants(mutants: list[Mutant]) -> dict[str, Mutant]:
 def write_mutants(assignment: Assignment, root: Path, named: dict[str, Mutant]) -> Path:
     """One folder per mutant under root, and the focus file the grader reads; returns it."""
     modules = assignment.manifest.modules
-    reference = {m: _strip(assignment.reference_path(m)) for m in modules}
+    reference = {m: strip_markers(assignment.reference_path(m)) for m in modules}
     for name, mutant in named.items():
         folder = root / name
         folder.mkdir(parents=True)
@@ -266,12 +267,6 @@ def write_mutants(assignment: Assignment, root: Path, named: dict[str, Mutant]) 
     focus = root.parent / f"{root.name}-focus.json"
     focus.write_text(json.dumps({"students": focus_plan(assignment, named)}), encoding="utf-8")
     return focus
-
-
-def _strip(path: Path) -> str:
-    from autograder.release import strip_markers
-
-    return strip_markers(path)
 
 
 # --- the verdicts ------------------------------------------------------------------------------

@@ -130,6 +130,23 @@ def _on_cpu_off_the_default_device(student, name, call, *args, **kwargs):
     return result
 
 
+def _must_raise_value_error(what, hint, call, *args, **kwargs):
+    """call(*args, **kwargs) must raise ValueError; a failure names the call and the hint."""
+    try:
+        with student_raises("ValueError"):
+            call(*args, **kwargs)
+    except AssertionError as err:
+        raise AssertionError(f"{what}: {err}. Hint: {hint}") from None
+
+
+def _check_empty(got, name, shape):
+    """A valid call at the bottom of the range: a bool tensor of `shape` with a 0 in it."""
+    _check_tensor_meta(got, name=name, dtype=torch.bool, device="cpu", hint=BOOL_HINT)
+    assert_equal(tuple(got.shape), shape, name=f"{name}.shape",
+                 hint="a length of 0 is valid (an empty sequence); only a negative one is "
+                      "rejected")
+
+
 def _pair(result, name):
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise AssertionError(f"{name}: expected a pair of tensors, got {type(result).__name__}")
@@ -315,12 +332,7 @@ def test_padding_mask_accepts_a_list_of_lengths(student):
 
 @points(1)
 def test_padding_mask_accepts_max_len_zero(student):
-    got = student.padding_mask(torch.tensor([0, 0]), 0)
-    _check_tensor_meta(got, name="padding_mask([0, 0], 0)", dtype=torch.bool, device="cpu",
-                       hint=BOOL_HINT)
-    assert_equal(tuple(got.shape), (2, 0), name="padding_mask([0, 0], 0).shape",
-                 hint="max_len = 0 is valid (every sequence is empty); only max_len < 0 is "
-                      "rejected")
+    _check_empty(student.padding_mask(torch.tensor([0, 0]), 0), "padding_mask([0, 0], 0)", (2, 0))
 
 
 @points(1)
@@ -342,22 +354,16 @@ def test_padding_mask_rejects_lengths_outside_zero_to_max_len(student):
 @points(1)
 def test_padding_mask_rejects_a_negative_max_len(student):
     # An empty batch, so that only the check of max_len itself can raise.
-    try:
-        with student_raises("ValueError"):
-            student.padding_mask(torch.zeros(0, dtype=torch.long), -1)
-    except AssertionError as err:
-        raise AssertionError(f"padding_mask(lengths=[], max_len=-1): {err}. Hint: check "
-                             "max_len < 0 itself, not only through the lengths") from None
+    _must_raise_value_error("padding_mask(lengths=[], max_len=-1)",
+                            "check max_len < 0 itself, not only through the lengths",
+                            student.padding_mask, torch.zeros(0, dtype=torch.long), -1)
 
 
 @points(1)
 def test_padding_mask_rejects_lengths_that_are_not_one_dimensional(student):
-    try:
-        with student_raises("ValueError"):
-            student.padding_mask(torch.tensor([[1, 2], [3, 0]]), 3)
-    except AssertionError as err:
-        raise AssertionError(f"padding_mask(lengths of shape (2, 2), 3): {err}. Hint: lengths "
-                             "must be 1-D (B,); check lengths.ndim") from None
+    _must_raise_value_error("padding_mask(lengths of shape (2, 2), 3)",
+                            "lengths must be 1-D (B,); check lengths.ndim",
+                            student.padding_mask, torch.tensor([[1, 2], [3, 0]]), 3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,32 +450,22 @@ def test_key_mask_is_bool_on_the_requested_device(student, device):
 
 @points(1)
 def test_key_mask_of_length_zero_is_empty(student):
-    got = student.key_mask(0, [])
-    _check_tensor_meta(got, name="key_mask(0, [])", dtype=torch.bool, device="cpu",
-                       hint=BOOL_HINT)
-    assert_equal(tuple(got.shape), (0, 0), name="key_mask(0, []).shape",
-                 hint="seq_len = 0 is valid (an empty sequence); only seq_len < 0 is rejected")
+    _check_empty(student.key_mask(0, []), "key_mask(0, [])", (0, 0))
 
 
 @points(1)
 def test_key_mask_rejects_a_negative_length(student):
-    try:
-        with student_raises("ValueError"):
-            student.key_mask(-1, [])
-    except AssertionError as err:
-        raise AssertionError(f"key_mask(-1, []): {err}. Hint: check seq_len < 0 first") from None
+    _must_raise_value_error("key_mask(-1, [])", "check seq_len < 0 first", student.key_mask,
+                            -1, [])
 
 
 @points(1)
 def test_key_mask_checks_every_position_not_only_the_smallest_or_largest(student):
     for positions, why in (([2, -1], "its largest position, 2, is valid, but -1 is not"),
                            ([1, 4], "its smallest position, 1, is valid, but 4 is not")):
-        try:
-            with student_raises("ValueError"):
-                student.key_mask(4, positions)
-        except AssertionError as err:
-            raise AssertionError(f"key_mask(4, {positions}) ({why}): {err}. Hint: check both "
-                                 "ends, min(positions) >= 0 and max(positions) < seq_len") from None
+        _must_raise_value_error(f"key_mask(4, {positions}) ({why})", "check both ends, "
+                                "min(positions) >= 0 and max(positions) < seq_len",
+                                student.key_mask, 4, positions)
 
 
 @points(1)
@@ -528,21 +524,13 @@ def test_sliding_window_is_bool_on_the_requested_device(student, device):
 
 @points(1)
 def test_sliding_window_of_length_zero_is_empty(student):
-    got = student.sliding_window_mask(0, 2)
-    _check_tensor_meta(got, name="sliding_window_mask(0, 2)", dtype=torch.bool, device="cpu",
-                       hint=BOOL_HINT)
-    assert_equal(tuple(got.shape), (0, 0), name="sliding_window_mask(0, 2).shape",
-                 hint="seq_len = 0 is valid (an empty sequence); only seq_len < 0 is rejected")
+    _check_empty(student.sliding_window_mask(0, 2), "sliding_window_mask(0, 2)", (0, 0))
 
 
 @points(1)
 def test_sliding_window_rejects_a_negative_length(student):
-    try:
-        with student_raises("ValueError"):
-            student.sliding_window_mask(-1, 1)
-    except AssertionError as err:
-        raise AssertionError(f"sliding_window_mask(-1, 1): {err}. Hint: check seq_len < 0 "
-                             "first") from None
+    _must_raise_value_error("sliding_window_mask(-1, 1)", "check seq_len < 0 first",
+                            student.sliding_window_mask, -1, 1)
 
 
 @points(1)
@@ -1114,13 +1102,9 @@ def test_mlm_mask_accepts_a_vocabulary_of_one_id(student, device):
 
 @points(1)
 def test_mlm_mask_rejects_an_empty_vocabulary(student):
-    ids = torch.tensor([[5, 6, 7]])
-    try:
-        with student_raises("ValueError"):
-            student.mlm_mask(ids, mask_token_id=MASK_ID, vocab_size=0)
-    except AssertionError as err:
-        raise AssertionError(f"mlm_mask(..., vocab_size=0): {err}. Hint: random ids are drawn "
-                             "from [0, vocab_size), which is empty") from None
+    _must_raise_value_error("mlm_mask(..., vocab_size=0)", "random ids are drawn from "
+                            "[0, vocab_size), which is empty", student.mlm_mask,
+                            torch.tensor([[5, 6, 7]]), mask_token_id=MASK_ID, vocab_size=0)
 
 
 @points(1)
