@@ -86,7 +86,8 @@ def _shapes_default_to_meta(student):
     tensor lands on `meta`. Either way it no longer matches the inputs. It uses torch's
     default-device mode (torch.set_default_device) minus the constructors from data, through
     the `torch` of the submission's module. Yields False (and checks nothing) when the module
-    has no `torch`."""
+    has no `torch`, or when this torch has no such mode (then the mutation proofs, whose
+    device mutants would survive, say so)."""
     try:
         remote = student.torch
         remote.set_default_device("meta")
@@ -94,8 +95,12 @@ def _shapes_default_to_meta(student):
         yield False
         return
     try:
-        constructors = remote.utils._device._device_constructors()
-        from_data = [getattr(remote, name) for name in _FROM_DATA]
+        try:
+            constructors = remote.utils._device._device_constructors()
+            from_data = [getattr(remote, name) for name in _FROM_DATA]
+        except (AttributeError, StudentError):
+            yield False
+            return
         for constructor in from_data:
             constructors.discard(constructor)
         try:
