@@ -65,6 +65,10 @@ class Manifest(BaseModel):
         description="packages the tests need inside the sandbox (e.g. pretrained weights): "
         "before grading, each one the grader has must be importable in the sandbox too")
     seed: int = 0
+    min_kill_rate: float | None = Field(
+        None, ge=0, le=1, description="`nlpgrade prove --mutants` fails when a module's tests "
+        "kill a smaller share of its non-equivalent mutants (default 0.97); setting it also "
+        "makes the platform's own suite run the mutants")
     # Optional ecosystem fields (docs/ecosystem.md): absent in a manifest means the default.
     notebook: bool | None = Field(None, description="write <slug>.ipynb on release (default: "
                                   "when the assignment has one module)")

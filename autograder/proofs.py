@@ -8,12 +8,15 @@ graded in one ordinary batch, through the same sandbox as real students:
     alternative  proofs/alternative/: another correct style  must score full marks
     mistake-*    the reference with one catalogued mistake   must lose points, fail the
                  (proofs/mistakes.yaml)                      tests it names, and say so
+    mutant-*     with `mutants`: every first-order mutant    killed, or listed in
+                 of the solution regions (autograder.mutation)  proofs/equivalent.yaml
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +24,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from autograder.course import Assignment
+from autograder.mutation import MutationReport, all_mutants, name_mutants, write_mutants
+from autograder.mutation import judge as judge_mutants
 from autograder.release import make_stub, strip_markers
 from autograder.results import SubmissionResult
 from autograder.yamlfile import ConfigError, load_model
@@ -59,10 +64,12 @@ class Proof:
 class ProofReport:
     assignment: str
     proofs: list[Proof] = field(default_factory=list)
+    mutation: MutationReport | None = None
 
     @property
     def ok(self) -> bool:
-        return bool(self.proofs) and all(p.ok for p in self.proofs)
+        return bool(self.proofs) and all(p.ok for p in self.proofs) and (
+            self.mutation is None or self.mutation.ok)
 
 
 def mistakes_path(assignment: Assignment) -> Path:
@@ -171,23 +178,39 @@ def kind_of(name: str) -> str:
     return "mistakes" if name.startswith("mistake-") else name
 
 
-def prove(assignment: Assignment, grade: Callable[[Path], list[SubmissionResult]], *,
-          only: frozenset[str] | None = None) -> ProofReport:
-    """Build the fakes, grade them with `grade(folder)`, and judge each one. `only`: the
-    groups of KINDS to build (default: all)."""
+Grade = Callable[[Path, "Path | None"], list[SubmissionResult]]
+
+
+def prove(assignment: Assignment, grade: Grade, *, only: frozenset[str] | None = None,
+          mutants: bool = False) -> ProofReport:
+    """Build the fakes, grade them in one batch with `grade(folder, focus)`, and judge each
+    one. `only`: the groups of KINDS to build (default: all). `mutants`: add a fake student
+    per mutant of the reference (the reference itself is then always graded); `focus` is the
+    file that tells the grader which tests each mutant needs (None without mutants)."""
     report = ProofReport(assignment.slug)
     mistakes = {m.id: m for m in load_mistakes(assignment)}
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"nlpgrade-prove-{assignment.slug}-") as tmp:
-        plan = build_fakes(assignment, Path(tmp))
+        root = Path(tmp) / "fakes"
+        plan = build_fakes(assignment, root)
         if only is not None:
-            for name in [n for n in plan if kind_of(n) not in only]:
-                shutil.rmtree(Path(tmp) / name)
+            for name in [n for n in plan if kind_of(n) not in only
+                         and not (mutants and n == "reference")]:
+                shutil.rmtree(root / name)
                 del plan[name]
-        results = {r.student: r for r in grade(Path(tmp))}
+        focus, named = None, {}
+        if mutants:
+            named = name_mutants(all_mutants(assignment))
+            focus = write_mutants(assignment, root, named)
+        results = {r.student: r for r in grade(root, focus)}
     for name, (kind, expectation) in plan.items():
         result = results.get(name)
         if result is None:
             report.proofs.append(Proof(name, expectation, False, "no result"))
         else:
             report.proofs.append(judge(assignment, name, kind, expectation, result, mistakes))
+    if mutants:
+        report.mutation = judge_mutants(assignment, named, results,
+                                        seconds=time.monotonic() - started,
+                                        reference=results.get("reference"))
     return report

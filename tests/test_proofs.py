@@ -2,7 +2,9 @@
 
 For every assignment with solutions: the reference scores full marks, the stub 0, the
 alternative solution full marks, and every catalogued mistake loses points with feedback that
-names it. One pytest test per proof, so a failure names the fake student.
+names it. One pytest test per proof, so a failure names the fake student. Assignments whose
+manifest sets `min_kill_rate` have their mutants graded in the same batch (tests/test_mutants.py
+judges them).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import pytest
 
 from autograder.commands.prove import prove_assignment
 from autograder.course import find_course_root, list_assignments, load_assignment
-from autograder.proofs import load_mistakes
+from autograder.proofs import ProofReport, load_mistakes
 from tests.conftest import REPO
 
 COURSE = find_course_root(REPO)
@@ -27,20 +29,21 @@ def planned(slug: str) -> list[str]:
 
 
 CASES = [(slug, name) for slug in PROVEN for name in planned(slug)]
-_reports: dict[str, dict] = {}
+_reports: dict[str, ProofReport] = {}
 
 
-def report_for(slug: str) -> dict:
+def report_for(slug: str) -> ProofReport:
     if slug not in _reports:
-        report = prove_assignment(load_assignment(COURSE, slug), workers=2)
-        _reports[slug] = {p.name: p for p in report.proofs}
+        assignment = load_assignment(COURSE, slug)
+        _reports[slug] = prove_assignment(
+            assignment, workers=2, mutants=assignment.manifest.min_kill_rate is not None)
     return _reports[slug]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("slug, fake", CASES, ids=[f"{s}-{n}" for s, n in CASES])
 def test_the_suite_grades_this_fake_student_as_it_must(slug, fake):
-    proof = report_for(slug).get(fake)
+    proof = {p.name: p for p in report_for(slug).proofs}.get(fake)
     assert proof is not None, f"{fake} was not graded"
     assert proof.ok, f"{slug}/{fake}: must {proof.expectation}; got {proof.detail}"
 

@@ -40,6 +40,9 @@ class Options:
     # Host paths the sandbox must never show even where an installation it needs contains
     # them (the course is always hidden): the submissions, the gradebook, the reports.
     hidden: tuple[str, ...] = ()
+    # A JSON file naming, for some students, the only tests to run, each student stopping
+    # at its first failure (autograder.grading.focus; `nlpgrade prove --mutants`).
+    focus: str = ""
 
 
 def pytest_args(assignment: Assignment, *, public_only: bool) -> list[str]:
@@ -117,11 +120,16 @@ def run_session(assignment: Assignment, tasks: Iterable[Submission],
                            run_seed=options.run_seed, public_only=options.public_only,
                            isolation=isolation_label(zygote, cap_processes=cap_processes),
                            cap_processes=cap_processes, tasks=tasks, on_result=on_result)
+    plugins: list[object] = [plugin]
+    if options.focus:
+        from autograder.grading.focus import FocusPlugin, load_focus
+
+        plugins.append(FocusPlugin(plugin, load_focus(options.focus)))
     saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     try:
         code = pytest.main(pytest_args(assignment, public_only=options.public_only),
-                           plugins=[plugin])
+                           plugins=plugins)
     finally:
         if saved is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)

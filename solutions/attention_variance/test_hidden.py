@@ -438,6 +438,18 @@ def test_max_attention_weight_is_exactly_one_for_a_single_key(student):
 
 
 @points(1)
+def test_max_attention_weight_returns_a_python_float(student):
+    name = "max_attention_weight(8, 4, True, 20, generator)"
+    got = student.max_attention_weight(8, 4, True, 20, torch.Generator().manual_seed(5))
+    if isinstance(got, bool) or not isinstance(got, float):
+        what = (f"a {got.ndim}-d torch.Tensor" if isinstance(got, torch.Tensor)
+                else type(got).__name__)
+        raise AssertionError(f"{name}: type: got {what}, expected a Python float. Hint: the "
+                             "mean of a tensor is still a tensor: convert it with float(...) "
+                             "or .item()")
+
+
+@points(1)
 def test_max_attention_weight_is_reproducible_with_a_generator(student):
     args = (32, N_KEYS, True, 300)
     a, b, c = (_number(student.max_attention_weight(*args, torch.Generator().manual_seed(seed)),

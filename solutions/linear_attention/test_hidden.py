@@ -327,6 +327,32 @@ def test_low_rank_svd_works_batched_in_float32(student, reference, device):
 
 
 @points(1)
+def test_low_rank_svd_accepts_k_equal_to_min_n_m(student, device):
+    for n, m in ((6, 6), (5, 7)):
+        P = _randn(n, m, seed=19 + n, device=device)
+        k = min(n, m)
+        what = f"low_rank_svd(P, k={k}), P {n}×{m} (k = min(n, m) is the largest valid k)"
+        U, S, Vh = _triple(student.low_rank_svd(P, k), what)
+        for label, t, shape in (("U", U, (n, k)), ("S", S, (k,)), ("Vh", Vh, (k, m))):
+            assert_equal(tuple(t.shape), shape, name=f"{label}.shape of {what}")
+        assert_close(_rebuild(U, S, Vh), P, name=f"U diag(S) Vh of {what}", **_tol(P),
+                     hint="k may be as large as min(n, m): then U diag(S) Vh is P itself. "
+                          "Reject only k < 1 or k > min(n, m)")
+
+
+@points(1)
+def test_low_rank_svd_rejects_k_above_min_n_m_of_a_non_square_matrix(student):
+    P = _randn(4, 6, seed=26, device="cpu")
+    try:
+        with student_raises("ValueError"):
+            student.low_rank_svd(P, 5)
+    except AssertionError as err:
+        raise AssertionError(f"low_rank_svd(P 4×6, k=5): {err}. Hint: a 4×6 matrix has only "
+                             "min(n, m) = 4 singular values, so k must be in [1, min(n, m)], "
+                             "not [1, max(n, m)]") from None
+
+
+@points(1)
 def test_low_rank_svd_rejects_k_outside_one_to_n(student):
     P = _randn(8, 8, seed=18, device="cpu")
     with student_raises("ValueError"):
@@ -434,6 +460,20 @@ def test_projections_work_batched_in_float32(student, device):
     Q, K = _low_rank_qk(2, 3, n=48, h=16, k=5, seed=32, device=device, dtype=torch.float32)
     _check_projections(student.projection_matrices(Q, K, 5), Q, K, 5,
                        "batch (2, 3), n=48, h=16, rank 5, float32")
+
+
+@points(1)
+def test_projections_accept_k_of_one(student, device):
+    Q, K = _low_rank_qk(n=12, h=5, k=1, seed=34, device=device)
+    _check_projections(student.projection_matrices(Q, K, 1), Q, K, 1,
+                       "n=12, h=5, rank 1, k=1 (the smallest valid k)")
+
+
+@points(1)
+def test_projections_accept_k_equal_to_n(student, device):
+    Q, K = _randn(10, 6, seed=35, device=device), _randn(10, 6, seed=36, device=device)
+    _check_projections(student.projection_matrices(Q, K, 10), Q, K, 10,
+                       "n=10, h=6, k=n=10 (the largest valid k)")
 
 
 @points(1)
@@ -684,6 +724,53 @@ def test_effective_rank_of_a_batch_is_a_long_tensor_of_ranks(student, device):
                  name="effective_rank(P, 0.9) for a batch P (3, 10, 10)",
                  hint="for a batch, return one rank per matrix as a torch.long tensor of shape "
                       "(...): count along the last dim (dim=-1)")
+
+
+@points(1)
+def test_effective_rank_of_a_single_matrix_is_a_python_int(student, device):
+    P = _with_singular_values([3.0, 2.0, 1.0, 0.5], 4, seed=88, device=device)
+    got = student.effective_rank(P, 0.9)
+    if isinstance(got, bool) or not isinstance(got, int):
+        what = (f"a {got.ndim}-d torch.Tensor" if isinstance(got, torch.Tensor)
+                else type(got).__name__)
+        raise AssertionError(f"effective_rank(P, 0.9) for one 4×4 matrix: type: got {what}, "
+                             "expected a Python int. Hint: for a single matrix the count is a "
+                             "0-d tensor: convert it with int(...)")
+    assert_equal(got, 2, name="effective_rank(P, 0.9), σ = (3, 2, 1, 0.5)")
+
+
+@points(1)
+def test_effective_rank_accepts_energy_one(student, device):
+    P = _with_singular_values([3.0, 2.0, 1.0, 0.5], 4, seed=89, device=device)
+    assert_equal(student.effective_rank(P, 1.0), 4,
+                 name="effective_rank(P, energy=1.0), σ = (3, 2, 1, 0.5)",
+                 hint="energy = 1 is valid (keep all of Σσ²: every non-zero singular value); "
+                      "only energy <= 0 or > 1 is rejected")
+
+
+@points(1)
+def test_effective_rank_never_exceeds_the_number_of_singular_values(student, device):
+    P = _randn(16, 6, 6, seed=90, device=device)  # full rank: energy 1 needs all 6
+    assert_equal(student.effective_rank(P, 1.0), torch.full((16,), 6, device=device),
+                 name="effective_rank(P, 1.0) for a batch of 16 full-rank 6×6 matrices",
+                 mistakes={"you count one more when rounding makes the last share 0.9999999 < "
+                           "1.0 (clamp r to the number of singular values)":
+                           (torch.full((16,), 6, device=device)
+                            + (torch.linalg.svdvals(P).square().cumsum(-1)[..., -1]
+                               < torch.linalg.svdvals(P).square().sum(-1)))},
+                 hint="r can never exceed min(n, m): clamp it")
+
+
+@points(1)
+def test_effective_rank_when_a_share_equals_energy_exactly(student, device):
+    P = torch.eye(4, dtype=torch.float64, device=device)  # σ² = 1, 1, 1, 1: shares exact
+    for energy, rank in ((0.25, 1), (0.5, 2), (0.75, 3)):
+        assert_equal(student.effective_rank(P, energy), rank,
+                     name=f"effective_rank(I₄, energy={energy}): the top {rank} hold exactly "
+                          f"{energy:.0%}",
+                     mistakes={"you count the prefixes with share <= energy (a share equal to "
+                               "energy already reaches it: count share < energy)": rank + 1},
+                     hint="r is the smallest count whose share is AT LEAST energy")
 
 
 @points(1)

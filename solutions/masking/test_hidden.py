@@ -15,13 +15,29 @@ tolerance of SIGMAS = 6 standard errors (see `_check_share`). A correct implemen
 numbers in, while every mistake in the catalogue (solutions/masking/NOTES.md) moves a share
 by 5 percentage points or more, i.e. by more than 25 standard errors at these sample sizes.
 All generators are seeded with constants, so each run of a given submission is deterministic.
+
+Devices without a GPU (`_shapes_default_to_meta`): a tensor created without `device=` lands on
+the default device, the CPU, so on a CPU-only grader the mistake would only show on a GPU. The
+device tests therefore also call each function with every input and `device` on the CPU while
+tensors built from a shape without `device=` go to `meta` (tensors without data): such a tensor
+then fails to mix with the CPU inputs, or comes back on the wrong device, exactly as it would
+on a GPU. The switch goes through the `torch` of the submission's module, as any code in the
+sandbox could: best effort against a student who tampers with it, like every probe.
 """
 
+import contextlib
 import math
 
 import torch
 
-from autograder.testing import assert_close, assert_equal, instrument, points, student_raises
+from autograder.testing import (
+    StudentError,
+    assert_close,
+    assert_equal,
+    instrument,
+    points,
+    student_raises,
+)
 
 T, F = True, False
 SIGMAS = 6.0
@@ -53,6 +69,87 @@ def _check_tensor_meta(got, *, name, dtype, device, hint=None):
         raise AssertionError(f"{name}: device: got {got.device}, expected {device}. Hint: create "
                              "new tensors on the requested device (device=...) or on the device "
                              "of the inputs")
+
+
+# Constructors that build a tensor from data: on a GPU machine they give CPU tensors (a list)
+# or keep the device of a tensor, so the emulation below leaves them alone.
+_FROM_DATA = ("tensor", "as_tensor", "asarray", "scalar_tensor")
+
+
+@contextlib.contextmanager
+def _shapes_default_to_meta(student):
+    """While active, in the sandbox, tensors built from a shape without `device=`
+    (torch.arange, zeros, ones, full, empty, eye, rand, randn, randint, ...) go to `meta`.
+
+    This is what a GPU run does with the roles swapped: there the inputs are on the GPU and a
+    tensor created without device= lands on the CPU; here the inputs are on the CPU and such a
+    tensor lands on `meta`. Either way it no longer matches the inputs. It uses torch's
+    default-device mode (torch.set_default_device) minus the constructors from data, through
+    the `torch` of the submission's module. Yields False (and checks nothing) when the module
+    has no `torch`, or when this torch has no such mode (then the mutation proofs, whose
+    device mutants would survive, say so)."""
+    try:
+        remote = student.torch
+        remote.set_default_device("meta")
+    except (AttributeError, StudentError):
+        yield False
+        return
+    try:
+        try:
+            constructors = remote.utils._device._device_constructors()
+            from_data = [getattr(remote, name) for name in _FROM_DATA]
+        except (AttributeError, StudentError):
+            yield False
+            return
+        for constructor in from_data:
+            constructors.discard(constructor)
+        try:
+            yield True
+        finally:
+            for constructor in from_data:
+                constructors.add(constructor)
+    finally:
+        remote.set_default_device(None)
+
+
+def _on_cpu_off_the_default_device(student, name, call, *args, **kwargs):
+    """student.<call>(*args, **kwargs), every input on the CPU, while tensors created without
+    `device=` go elsewhere (`_shapes_default_to_meta`). Returns the result, which must be on
+    the CPU; None when the check could not be set up."""
+    with _shapes_default_to_meta(student) as active:
+        if not active:
+            return None
+        try:
+            result = getattr(student, call)(*args, **kwargs)
+        except StudentError as err:
+            raise AssertionError(
+                f"{name}: got {err.type_name} ({err.message.splitlines()[0][:160]}), expected "
+                "a result on the CPU. Every input and `device` of this call is on the CPU, but "
+                "tensors created without device= were sent to another device (as they go to "
+                "the CPU when the inputs are on a GPU): some tensor of yours is created without "
+                "device=. Hint: give device=... (or device=<input>.device) to every "
+                "torch.arange / zeros / ones / full / rand / randint you call") from None
+    for i, t in enumerate(result if isinstance(result, (tuple, list)) else [result]):
+        if isinstance(t, torch.Tensor) and t.device.type != "cpu":
+            raise AssertionError(f"{name}: output {i}: device: got {t.device}, expected cpu")
+    return result
+
+
+def _must_raise_value_error(what, hint, call, *args, **kwargs):
+    """call(*args, **kwargs) must raise ValueError; a failure names the call and the hint."""
+    try:
+        with student_raises("ValueError"):
+            call(*args, **kwargs)
+    except AssertionError as err:
+        raise AssertionError(f"{what}: {err}. Hint: {hint}") from None
+
+
+def _check_empty(got, name, shape):
+    """A valid call at the bottom of the range: a bool tensor of `shape` with a 0 in it."""
+    _check_tensor_meta(got, name=name, dtype=torch.bool, device="cpu", hint=BOOL_HINT)
+    assert_equal(tuple(got.shape), shape, name=f"{name}.shape",
+                 hint="a length of 0 is valid (an empty sequence); only a negative one is "
+                      "rejected")
 
 
 def _pair(result, name):
@@ -224,6 +321,23 @@ def test_padding_mask_is_bool_on_the_device_of_lengths(student, device):
     _check_tensor_meta(got, name="padding_mask([2, 4], 4)", dtype=torch.bool, device=device,
                        hint=BOOL_HINT)
     assert_equal(tuple(got.shape), (2, 4), name="padding_mask([2, 4], 4).shape")
+    name = "padding_mask(lengths on the CPU, 4)"
+    got = _on_cpu_off_the_default_device(student, name, "padding_mask", torch.tensor([2, 4]), 4)
+    if got is not None:
+        assert_equal(got, torch.tensor([[T, T, F, F], [T, T, T, T]]), name=name)
+
+
+@points(1)
+def test_padding_mask_accepts_a_list_of_lengths(student):
+    got = student.padding_mask([2, 0, 3], 3)
+    assert_equal(got, torch.tensor([[T, T, F], [F, F, F], [T, T, T]]),
+                 name="padding_mask([2, 0, 3], 3) (lengths as a list)",
+                 hint="lengths may be a list of ints: convert it first (torch.as_tensor)")
+
+
+@points(1)
+def test_padding_mask_accepts_max_len_zero(student):
+    _check_empty(student.padding_mask(torch.tensor([0, 0]), 0), "padding_mask([0, 0], 0)", (2, 0))
 
 
 @points(1)
@@ -240,6 +354,21 @@ def test_padding_mask_rejects_lengths_outside_zero_to_max_len(student):
         student.padding_mask(torch.tensor([2, -1]), 4)
     with student_raises("ValueError"):
         student.padding_mask(torch.tensor([2, 5]), 4)
+
+
+@points(1)
+def test_padding_mask_rejects_a_negative_max_len(student):
+    # An empty batch, so that only the check of max_len itself can raise.
+    _must_raise_value_error("padding_mask(lengths=[], max_len=-1)",
+                            "check max_len < 0 itself, not only through the lengths",
+                            student.padding_mask, torch.zeros(0, dtype=torch.long), -1)
+
+
+@points(1)
+def test_padding_mask_rejects_lengths_that_are_not_one_dimensional(student):
+    _must_raise_value_error("padding_mask(lengths of shape (2, 2), 3)",
+                            "lengths must be 1-D (B,); check lengths.ndim",
+                            student.padding_mask, torch.tensor([[1, 2], [3, 0]]), 3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,6 +393,10 @@ def test_causal_mask_is_bool_on_the_requested_device(student, device):
     _check_tensor_meta(got, name="causal_mask(5, device)", dtype=torch.bool, device=device,
                        hint=BOOL_HINT)
     assert_equal(got.cpu(), torch.ones(5, 5, dtype=torch.bool).tril(), name="causal_mask(5)")
+    name = 'causal_mask(5, device="cpu")'
+    got = _on_cpu_off_the_default_device(student, name, "causal_mask", 5, device="cpu")
+    if got is not None:
+        assert_equal(got, torch.ones(5, 5, dtype=torch.bool).tril(), name=name)
 
 
 @points(1)
@@ -314,6 +447,30 @@ def test_key_mask_is_bool_on_the_requested_device(student, device):
     _check_tensor_meta(got, name="key_mask(4, [1], device)", dtype=torch.bool, device=device,
                        hint=BOOL_HINT)
     assert_equal(got.cpu(), torch.tensor([[T, F, T, T]] * 4), name="key_mask(4, [1])")
+    name = 'key_mask(4, [1], device="cpu")'
+    got = _on_cpu_off_the_default_device(student, name, "key_mask", 4, [1], device="cpu")
+    if got is not None:
+        assert_equal(got, torch.tensor([[T, F, T, T]] * 4), name=name)
+
+
+@points(1)
+def test_key_mask_of_length_zero_is_empty(student):
+    _check_empty(student.key_mask(0, []), "key_mask(0, [])", (0, 0))
+
+
+@points(1)
+def test_key_mask_rejects_a_negative_length(student):
+    _must_raise_value_error("key_mask(-1, [])", "check seq_len < 0 first", student.key_mask,
+                            -1, [])
+
+
+@points(1)
+def test_key_mask_checks_every_position_not_only_the_smallest_or_largest(student):
+    for positions, why in (([2, -1], "its largest position, 2, is valid, but -1 is not"),
+                           ([1, 4], "its smallest position, 1, is valid, but 4 is not")):
+        _must_raise_value_error(f"key_mask(4, {positions}) ({why})", "check both ends, "
+                                "min(positions) >= 0 and max(positions) < seq_len",
+                                student.key_mask, 4, positions)
 
 
 @points(1)
@@ -363,6 +520,22 @@ def test_sliding_window_is_bool_on_the_requested_device(student, device):
     got = student.sliding_window_mask(6, 1, dilation=2, device=device)
     _check_tensor_meta(got, name="sliding_window_mask(6, 1, 2, device)", dtype=torch.bool,
                        device=device, hint=BOOL_HINT)
+    name = 'sliding_window_mask(6, 1, dilation=2, device="cpu")'
+    got = _on_cpu_off_the_default_device(student, name, "sliding_window_mask", 6, 1,
+                                         dilation=2, device="cpu")
+    if got is not None:
+        assert_equal(got, _window(6, 1, 2), name=name)
+
+
+@points(1)
+def test_sliding_window_of_length_zero_is_empty(student):
+    _check_empty(student.sliding_window_mask(0, 2), "sliding_window_mask(0, 2)", (0, 0))
+
+
+@points(1)
+def test_sliding_window_rejects_a_negative_length(student):
+    _must_raise_value_error("sliding_window_mask(-1, 1)", "check seq_len < 0 first",
+                            student.sliding_window_mask, -1, 1)
 
 
 @points(1)
@@ -614,6 +787,12 @@ def test_extended_mask_stays_on_the_device_of_the_mask(student, device):
     # The device alone earns nothing: the values must be right too.
     assert_close(got.cpu(), torch.tensor([[[[0.0, 0.0, -10000.0]]]]), atol=0.0, rtol=0.0,
                  name="extended_attention_mask(m on device)")
+    name = "extended_attention_mask(m on the CPU)"
+    got = _on_cpu_off_the_default_device(student, name, "extended_attention_mask",
+                                         torch.tensor([[1, 1, 0]]))
+    if got is not None:
+        assert_close(got, torch.tensor([[[[0.0, 0.0, -10000.0]]]]), atol=0.0, rtol=0.0,
+                     name=name)
 
 
 @points(1)
@@ -656,6 +835,14 @@ def test_mlm_mask_keeps_shape_dtype_and_device(student, device):
             _check_tensor_meta(t, name=f"{name} ({dtype} input)", dtype=dtype, device=device,
                                hint="return tensors of the dtype of input_ids")
             assert_equal(tuple(t.shape), (4, 16), name=f"{name}.shape")
+    ids, special = _mlm_batch("cpu", rows=4, length=16)
+    name = "mlm_mask(input_ids on the CPU, generator on the CPU)"
+    result = _on_cpu_off_the_default_device(
+        student, name, "mlm_mask", ids, mask_token_id=MASK_ID, vocab_size=VOCAB,
+        special_tokens_mask=special, mlm_probability=0.5, generator=_generator("cpu", 5))
+    if result is not None:
+        for what, t in zip(("corrupted_ids", "labels"), _pair(result, name), strict=True):
+            _check_tensor_meta(t, name=f"{what} of {name}", dtype=ids.dtype, device="cpu")
 
 
 @points(1)
@@ -896,6 +1083,33 @@ def test_mlm_mask_without_a_generator_uses_the_global_one(student, device):
     if bool(bad.any()):
         raise AssertionError("labels (generator=None): some labels are neither -100 nor the "
                              "original id")
+
+
+@points(1)
+def test_mlm_mask_accepts_a_vocabulary_of_one_id(student, device):
+    ids = torch.full((16, 32), 0, dtype=torch.long, device=device)
+    corrupted, labels = _pair(student.mlm_mask(ids, mask_token_id=1, vocab_size=1,
+                                               mlm_probability=1.0,
+                                               generator=_generator(device, 3)),
+                              "mlm_mask(..., vocab_size=1)")
+    _check_tensor_meta(corrupted, name="corrupted_ids (vocab_size=1)", dtype=ids.dtype,
+                       device=device)
+    got = corrupted.cpu()
+    stray = ~((got == 1) | (got == 0))
+    if bool(stray.any()):
+        raise AssertionError(f"corrupted_ids (vocab_size=1): got id {int(got[stray][0])}, "
+                             "expected only [MASK] (1) or 0, the one id of the vocabulary")
+    assert_equal(labels.cpu(), torch.zeros(16, 32, dtype=torch.long),
+                 name="labels (vocab_size=1, mlm_probability=1)",
+                 hint="vocab_size = 1 is valid (random ids are all 0); only vocab_size < 1 is "
+                      "rejected")
+
+
+@points(1)
+def test_mlm_mask_rejects_an_empty_vocabulary(student):
+    _must_raise_value_error("mlm_mask(..., vocab_size=0)", "random ids are drawn from "
+                            "[0, vocab_size), which is empty", student.mlm_mask,
+                            torch.tensor([[5, 6, 7]]), mask_token_id=MASK_ID, vocab_size=0)
 
 
 @points(1)
