@@ -57,7 +57,7 @@ def table(s: Site, assignment: Assignment) -> list[dict[str, object]]:
         chosen = counted(views, assignment.manifest.counts)
         last = views[-1] if views else None
         submitted = max((v.upload.submitted_at for v in views if v.upload), default="")
-        rows.append({"student": login, "name": people.get(login, ""), "counted": chosen,
+        rows.append({"student": login, "name": people.get(login, ""), "counted": chosen or last,
                      "last": last, "attempts": len(views), "submitted": submitted,
                      "score": chosen.final if chosen else None,
                      "status": last.status if last else "none"})
