@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "roster": ("autograder.commands.roster",
                "create the website's accounts from a class list (CSV)"),
     "quiz": ("autograder.quiz.cli",
-             "concept quizzes: take, review, validate, grade, stats, export"),
+             "concept quizzes: take, review, validate, release, grade, stats, export"),
 }
 
 

@@ -55,6 +55,11 @@ class Manifest(BaseModel):
     limits: Limits = Field(default_factory=lambda: Limits())
     preload: list[str] = Field(default_factory=list,
                                description="modules the sandbox imports once per worker")
+    packages: list[str] | None = Field(
+        None,
+        description="the only distributions the student's code can import in the sandbox "
+        "(with what they require), e.g. [numpy] for work done by hand: torch, and its "
+        "autograd, then do not exist there. Default: the grader's whole environment")
     requires: list[str] = Field(
         default_factory=list,
         description="packages the tests need inside the sandbox (e.g. pretrained weights): "

@@ -16,10 +16,10 @@ three steps:
 Work is bounded: the text length, the nesting depth, numeric literals and powers of numbers
 are all capped, so that no input can make sympy build a number with millions of digits.
 
-`equivalent` (implemented in autograder/equivalence.py, re-exported here) decides whether two
-expressions are equal: numeric spot checks that respect each symbol's assumptions, plus
-`sympy.simplify` of the difference, both in a forked child that is killed when the timeout
-runs out (see that module for the fallbacks where fork is unavailable).
+`compare` and `equivalent` decide whether two expressions are equal, and `compare` also
+reports what feedback needs (the answer's values at given points, the catalogued wrong formula
+it matches). Both run in a child process with memory and time limits (autograder/symbolic.py):
+a student's expression is parsed here, never evaluated here.
 """
 
 from __future__ import annotations
@@ -32,13 +32,15 @@ from typing import Any
 
 import sympy
 
-from autograder.equivalence import equivalent
+from autograder.symbolic import Decision, Job, decide
 
 __all__ = [
     "CONSTANTS",
     "DEFAULT_FUNCTIONS",
     "ExpressionError",
+    "compare",
     "equivalent",
+    "values_at",
     "parse_expression",
 ]
 
@@ -447,3 +449,52 @@ def _split_into(name: str, known: list[str]) -> list[str] | None:
                 break
     return best[0]
 
+
+
+_ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero", "real",
+                "integer", "finite")
+
+
+def _variables(*expressions: sympy.Expr) -> dict[str, list[str]]:
+    """name -> the assumptions that define each free symbol (enough to rebuild it)."""
+    table: dict[str, list[str]] = {}
+    for expression in expressions:
+        for symbol in expression.free_symbols:
+            assert isinstance(symbol, sympy.Symbol)
+            facts = symbol.assumptions0
+            table[symbol.name] = [a for a in _ASSUMPTIONS if facts.get(a) is True]
+    return table
+
+
+def compare(answer: sympy.Expr, key: sympy.Expr, *,
+            points: list[dict[str, float]] | None = None,
+            mistakes: Mapping[str, sympy.Expr] | None = None,
+            timeout_s: float = 3.0) -> Decision:
+    """Is `answer` equal to `key`? The verdict (equal, different or undecided: never guessed),
+    and, for feedback, both values at `points` and the first of `mistakes` (description ->
+    wrong formula) that `answer` equals. Decided in a child process with limits."""
+    wrong = dict(mistakes or {})
+    job = Job(answer=sympy.sstr(answer), key=sympy.sstr(key),
+              variables=_variables(answer, key, *wrong.values()),
+              points=list(points or []),
+              mistakes={d: sympy.sstr(e) for d, e in wrong.items()})
+    return decide(job, timeout_s=timeout_s)
+
+
+def equivalent(a: sympy.Expr, b: sympy.Expr, *, timeout_s: float = 3.0) -> bool:
+    """True only when `a` and `b` are proven to be the same function of their symbols."""
+    return compare(a, b, timeout_s=timeout_s).verdict == "equal"
+
+
+def values_at(expression: sympy.Expr, points: list[dict[str, float]], *,
+              timeout_s: float = 3.0) -> list[float | None]:
+    """The real value of `expression` at each point (None where it is undefined or not
+    real), computed in the limited child. Raises ExpressionError when that child cannot
+    finish (an expression too expensive to evaluate)."""
+    decision = compare(expression, sympy.Integer(0), points=points, timeout_s=timeout_s)
+    if decision.verdict == "equal":
+        return [0.0 for _ in points]
+    if len(decision.values) != len(points):
+        raise ExpressionError(f"it could not be evaluated within the grader's limits "
+                              f"({decision.reason})")
+    return [pair[0] for pair in decision.values]

@@ -49,6 +49,7 @@ from sqlalchemy.orm import (
 from autograder import __version__
 from autograder.migrations.upgrade import HEAD, SchemaTooNew, upgrade_to_head
 from autograder.results import SubmissionResult, TestResult
+from autograder.sanitize import clean_result
 from autograder.yamlfile import ConfigError
 
 CHUNK = 200  # students read per query: reading a large class keeps memory flat
@@ -227,6 +228,7 @@ class Gradebook:
         `also(session, attempt)` runs in the same transaction (the web marks its upload graded
         with the attempt's number there): both are written, or neither."""
         prov = provenance or Provenance()
+        result = clean_result(result)  # idempotent: whatever path a result took, it is clean
         for _ in range(MAX_RACES):
             try:
                 with Session(self.engine) as session, session.begin():

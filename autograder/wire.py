@@ -15,7 +15,9 @@ been checked against the header. Nothing is ever unpickled, and nothing from the
 executed: the grader uses this module to read what the sandbox says.
 
 This file is also copied into the sandbox, so it imports only the standard library, numpy
-and torch.
+and torch, and works without torch: in a sandbox whose assignment may import numpy only (the
+manifest's `packages`), tensors from the grader arrive as numpy arrays of the same dtype and
+shape, and everything the student returns is numpy.
 """
 
 from __future__ import annotations
@@ -29,17 +31,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError:  # a numpy-only sandbox (see the module docstring)
+    torch = None  # type: ignore[assignment]
 
 HEADER_LEN = struct.Struct("<Q")
 
-# dtype name -> (torch dtype, bytes per element). Nothing else crosses.
-TORCH_DTYPES: dict[str, torch.dtype] = {
-    "float64": torch.float64, "float32": torch.float32, "float16": torch.float16,
-    "bfloat16": torch.bfloat16, "complex64": torch.complex64, "complex128": torch.complex128,
-    "int64": torch.int64, "int32": torch.int32, "int16": torch.int16, "int8": torch.int8,
-    "uint8": torch.uint8, "bool": torch.bool,
-}
+# The dtypes that cross, by name. Nothing else does.
+TENSOR_DTYPES: frozenset[str] = frozenset(
+    {"float64", "float32", "float16", "bfloat16", "complex64", "complex128", "int64", "int32",
+     "int16", "int8", "uint8", "bool"})
+TORCH_DTYPES: dict[str, Any] = {} if torch is None else {
+    name: getattr(torch, name) for name in sorted(TENSOR_DTYPES)}
 NUMPY_DTYPES: frozenset[str] = frozenset(
     {"float64", "float32", "float16", "complex64", "complex128", "int64", "int32", "int16",
      "int8", "uint8", "bool"}
@@ -65,7 +70,7 @@ class ExpressionText(str):
 
 # ------------------------------------------------------------------------------- encoding
 
-def _tensor_bytes(t: torch.Tensor) -> np.ndarray:
+def _tensor_bytes(t: Any) -> np.ndarray:
     t = t.detach()
     if t.device.type != "cpu":
         t = t.cpu()
@@ -103,6 +108,24 @@ class Encoder:
             return int(value)
         if isinstance(value, np.floating):
             return float(value)
+        if isinstance(value, np.ndarray):
+            if value.dtype.name not in NUMPY_DTYPES:
+                return self.on_object(value)
+            return {"$": "ndarray", "dtype": value.dtype.name, "shape": list(value.shape),
+                    "buf": self._buffer(value)}
+        if torch is not None:
+            node = self._encode_torch(value)
+            if node is not None:
+                return node
+        if type(value) in (list, tuple):
+            return {"$": type(value).__name__, "v": [self.encode(v, depth + 1) for v in value]}
+        if type(value) is dict and all(isinstance(k, str) for k in value):
+            return {"$": "dict", "k": list(value.keys()),
+                    "v": [self.encode(v, depth + 1) for v in value.values()]}
+        return self.on_object(value)
+
+    def _encode_torch(self, value: Any) -> Any:
+        """The node of a torch value, or None when `value` is not one."""
         if isinstance(value, torch.Tensor):
             name = str(value.dtype).removeprefix("torch.")
             if name not in TORCH_DTYPES:
@@ -110,11 +133,6 @@ class Encoder:
             arr = _tensor_bytes(value)
             return {"$": "tensor", "dtype": name, "shape": list(value.shape),
                     "buf": self._buffer(arr), "device": value.device.type}
-        if isinstance(value, np.ndarray):
-            if value.dtype.name not in NUMPY_DTYPES:
-                return self.on_object(value)
-            return {"$": "ndarray", "dtype": value.dtype.name, "shape": list(value.shape),
-                    "buf": self._buffer(value)}
         if isinstance(value, torch.dtype):
             return {"$": "dtype", "v": str(value).removeprefix("torch.")}
         if isinstance(value, torch.device):
@@ -125,12 +143,7 @@ class Encoder:
             return {"$": "generator", "buf": self._buffer(value.get_state().numpy())}
         if isinstance(value, torch.Size):
             return {"$": "tuple", "v": [int(s) for s in value]}
-        if type(value) in (list, tuple):
-            return {"$": type(value).__name__, "v": [self.encode(v, depth + 1) for v in value]}
-        if type(value) is dict and all(isinstance(k, str) for k in value):
-            return {"$": "dict", "k": list(value.keys()),
-                    "v": [self.encode(v, depth + 1) for v in value.values()]}
-        return self.on_object(value)
+        return None
 
 
 def encode_message(op: str, value: Any = None, *, on_object: Callable[[Any], dict[str, Any]],
@@ -232,11 +245,17 @@ class Decoder:
             return {k: self.decode(v, depth + 1) for k, v in zip(keys, values, strict=True)}
         if tag == "tensor":
             name = node.get("dtype")
-            if name not in TORCH_DTYPES:
+            if name not in TENSOR_DTYPES:
                 raise WireError(f"dtype {name!r} is not allowed")
-            dtype = TORCH_DTYPES[name]
             shape = self._shape(node)
             numel = math.prod(shape)
+            if torch is None:  # a numpy-only sandbox: the same values as an array
+                if name not in NUMPY_DTYPES:
+                    raise WireError(f"dtype {name!r} needs torch, which this sandbox lacks")
+                dt = np.dtype(name)
+                buf = self._take(node.get("buf"), numel * dt.itemsize)
+                return np.frombuffer(buf, dtype=dt).reshape(shape).copy()
+            dtype = TORCH_DTYPES[name]
             itemsize = torch.empty((), dtype=dtype).element_size()
             buf = self._take(node.get("buf"), numel * itemsize)
             t = torch.frombuffer(buf, dtype=dtype) if numel else torch.empty(0, dtype=dtype)
@@ -255,15 +274,21 @@ class Decoder:
             return np.frombuffer(buf, dtype=dt).reshape(shape)
         if tag == "dtype":
             name = node.get("v")
-            if name not in TORCH_DTYPES:
+            if name not in TENSOR_DTYPES:
                 raise WireError(f"dtype {name!r} is not allowed")
+            if torch is None:
+                if name not in NUMPY_DTYPES:
+                    raise WireError(f"dtype {name!r} needs torch, which this sandbox lacks")
+                return np.dtype(name)
             return TORCH_DTYPES[name]
         if tag == "device":
             spec = node.get("v")
             if not isinstance(spec, str) or spec.split(":")[0] not in ("cpu", "cuda", "meta"):
                 raise WireError(f"device {spec!r} is not allowed")
-            return torch.device(spec)
+            return spec if torch is None else torch.device(spec)
         if tag == "generator":
+            if torch is None:
+                raise WireError("a torch.Generator needs torch, which this sandbox lacks")
             index = node.get("buf")
             size = len(self.buffers[index]) if isinstance(index, int) and 0 <= index < len(
                 self.buffers) else -1

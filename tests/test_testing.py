@@ -81,3 +81,19 @@ def test_instrument_counts_matrix_vector_and_dot_products():
     assert instrument(torch.mv, W, h).flops == 2 * 8 * 16
     assert instrument(torch.matmul, W, h).flops == 2 * 8 * 16  # W @ h dispatches to mv
     assert instrument(torch.dot, h, h).flops == 2 * 16
+
+
+def test_an_expected_infinity_is_matched_only_by_the_same_infinity() -> None:
+    """atol + rtol·|inf| is inf, so once any finite value passed (issue 13)."""
+    import math
+
+    import pytest
+    import torch
+
+    from autograder.testing import assert_close
+
+    expected = torch.tensor([1.0, math.inf, -math.inf])
+    assert_close(expected.clone(), expected)
+    for wrong in ([1.0, 1e30, -math.inf], [1.0, math.inf, 0.0], [1.0, -math.inf, -math.inf]):
+        with pytest.raises(AssertionError, match=r"\[1\]|\[2\]"):
+            assert_close(torch.tensor(wrong), expected)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from autograder.commands.common import print_error
 from autograder.commands.grade import add_common
 from autograder.course import Assignment, find_course_root, load_assignment
 from autograder.grading.engine import Options, run_session
@@ -107,7 +108,7 @@ def main(argv: list[str]) -> int:
                     Options(device=args.device, run_seed=seed, public_only=True,
                             allow_weak=True))
     except (ConfigError, IsolationError) as err:
-        console.print(f"[bold red]error:[/] {err}", highlight=False)
+        print_error(console, err)
         return 2
     result = results[0]
     show(console, result, assignment)

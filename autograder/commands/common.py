@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.console import Console
+from rich.text import Text
+
 COURSE_HELP = ("the course folder, holding assignments/ and solutions/ (default: the nearest "
                "such folder above the current one, else the checkout nlpgrade was installed "
                "from)")
@@ -14,3 +17,10 @@ GRADESCOPE_ROOT_HELP = ("Gradescope's root folder, holding submission/, source/ 
 
 def add_course(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--course", type=Path, metavar="DIR", help=COURSE_HELP)
+
+
+def print_error(console: Console, err: object) -> None:
+    """`error: MESSAGE` on one logical line; the message is never read as rich markup (it
+    may quote a student's file name or text)."""
+    console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False,
+                  soft_wrap=True)

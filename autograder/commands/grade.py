@@ -12,9 +12,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
-from autograder.commands.common import add_course
+from autograder.commands.common import add_course, print_error
 from autograder.course import Assignment, find_course_root, load_assignment
 from autograder.gradebook import Gradebook, Provenance, default_url, safe_url
 from autograder.grading.engine import Options
@@ -250,8 +249,7 @@ def main(argv: list[str]) -> int:
                       db=args.db, console=console, json_path=json_path,
                       scheduler=args.scheduler, force=args.force, details=args.details)
     except (ConfigError, IsolationError, FileNotFoundError) as err:
-        console.print(Text.assemble(("error: ", "bold red"), str(err)), highlight=False,
-                      soft_wrap=True)
+        print_error(console, err)
         return 2
     console.print(class_table(f"{assignment.manifest.title} ({assignment.slug})",
                               batch.submissions))

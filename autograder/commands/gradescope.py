@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.commands.common import GRADESCOPE_ROOT_HELP, add_course
+from autograder.commands.common import GRADESCOPE_ROOT_HELP, add_course, print_error
 from autograder.course import find_course_root, load_assignment
 from autograder.yamlfile import ConfigError
 
@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         assignment = load_assignment(course, args.assignment)
         names = build_zip(assignment, args.output, allow_weak=args.allow_weak_isolation)
     except ConfigError as err:
-        console.print(f"[bold red]error:[/] {err}", highlight=False)
+        print_error(console, err)
         return 2
     hidden = sum(1 for n in names if n.startswith("course/solutions/"))
     console.print(f"[green]✓[/] {args.output}: {len(names)} files (setup.sh, run_autograder, "

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from autograder.commands.common import add_course
+from autograder.commands.common import add_course, print_error
 from autograder.course import Assignment, find_course_root, list_assignments, load_assignment
 from autograder.grading.engine import Options
 from autograder.grading.pool import Job, grade_batch
@@ -65,7 +66,8 @@ def render(report: ProofReport) -> Table:
     table.add_column("must")
     table.add_column("got", overflow="fold")
     for p in report.proofs:
-        table.add_row("[green]✓[/]" if p.ok else "[red]✗[/]", p.name, p.expectation, p.detail)
+        table.add_row("[green]✓[/]" if p.ok else "[red]✗[/]", p.name, p.expectation,
+                      Text(p.detail))
     return table
 
 
@@ -83,6 +85,6 @@ def main(argv: list[str]) -> int:
             console.print(render(report))
             ok &= report.ok
     except (ConfigError, IsolationError) as err:
-        console.print(f"[bold red]error:[/] {err}", highlight=False)
+        print_error(console, err)
         return 2
     return 0 if ok else 1

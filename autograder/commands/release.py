@@ -12,8 +12,9 @@ import difflib
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
-from autograder.commands.common import add_course
+from autograder.commands.common import add_course, print_error
 from autograder.course import HIDDEN_TESTS, find_course_root, list_assignments, load_assignment
 from autograder.notebooks.release import release_notebook, solution_leaks
 from autograder.release import BEGIN, END, make_stub
@@ -86,10 +87,10 @@ def main(argv: list[str]) -> int:
         course = find_course_root(args.course)
         problems = release(course, args.slugs, check=args.check)
     except ConfigError as err:
-        console.print(f"[bold red]error:[/] {err}", highlight=False)
+        print_error(console, err)
         return 2
     for problem in problems:
-        console.print(f"[red]✗[/] {problem}", highlight=False)
+        console.print(Text.assemble(("✗ ", "red"), problem), highlight=False)
     if problems:
         return 1
     console.print("[green]✓[/] release is up to date" if args.check else "[green]✓[/] stubs "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.commands.common import add_course
+from autograder.commands.common import add_course, print_error
 from autograder.course import find_course_root, load_assignment
 from autograder.feedback.report import write_report
 from autograder.results import SubmissionResult
@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
                              slug=assignment.slug, max_score=assignment.manifest.points,
                              source=source)
     except ConfigError as err:
-        console.print(f"[bold red]error:[/] {err}", highlight=False)
+        print_error(console, err)
         return 2
     console.print(f"{len(results)} students · summary: {files.summary}\nCSV: {files.csv}\n"
                   f"plots: {files.histogram.name}, {files.pass_rate.name}\nfeedback: "

@@ -27,7 +27,17 @@ def environment(*, html: bool) -> Environment:
                       if html else False,
                       keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
     env.filters["points"] = points
+    env.filters["md"] = markdown_text
     return env
+
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def markdown_text(value: object) -> str:
+    """Text shown as itself in Markdown: no emphasis, links or raw HTML from a student."""
+    text = MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def points(value: float | None) -> str:
@@ -48,7 +58,7 @@ def file_stem(student: str) -> str:
 
 def context(result: SubmissionResult, *, title: str, slug: str) -> dict[str, Any]:
     stdout, cut = capped(result.stdout.rstrip())
-    longest = max((len(m) for m in re.findall(r"`+", result.stdout + "".join(
+    longest = max((len(m) for m in re.findall(r"`+", result.stdout + result.message + "".join(
         t.output for t in result.tests))), default=0)
     return {"r": result, "title": title, "slug": slug, "stdout": stdout, "stdout_cut": cut,
             "counts": Counter(t.status for t in result.tests),

@@ -13,6 +13,7 @@ from autograder.feedback.render import environment, write_feedback
 from autograder.feedback.stats import summary, test_rates
 from autograder.report import reason
 from autograder.results import SubmissionResult, atomic_text
+from autograder.sanitize import csv_cell
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,13 @@ def write_csv(results: list[SubmissionResult], path: Path) -> None:
     with atomic_text(path, newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "score", "max_score", "percent", "status", "reason",
-                         *names])
+                         *map(csv_cell, names)])
         for r in results:
             by_name = {t.name: t.score for t in r.tests}
-            writer.writerow([r.student, _number(r.score), f"{r.max_score:g}",
+            writer.writerow([csv_cell(r.student), _number(r.score), f"{r.max_score:g}",
                              f"{100 * r.score / r.max_score:.1f}"
                              if r.max_score and r.score is not None else "",
-                             r.status, reason(r),
+                             r.status, csv_cell(reason(r)),
                              *(_number(by_name.get(n)) for n in names)])
 
 

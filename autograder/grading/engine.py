@@ -18,6 +18,7 @@ from autograder.grading.plugin import GradingPlugin
 from autograder.grading.preflight import preflight
 from autograder.grading.submission import Submission
 from autograder.results import SubmissionResult
+from autograder.sandbox.environment import ENGINE_PACKAGES
 from autograder.sandbox.isolation import build_jail
 from autograder.sandbox.zygote_client import Zygote
 from autograder.yamlfile import ConfigError
@@ -62,17 +63,22 @@ def preloads(assignment: Assignment, *, public_only: bool) -> list[str]:
     from autograder.sandbox.inside.probes import PRELOAD
 
     files = [assignment.public_tests] + ([] if public_only else [assignment.hidden_tests])
-    uses_probes = any(p.is_file() and "instrument(" in p.read_text(encoding="utf-8")
-                      for p in files)
+    packages = assignment.manifest.packages
+    uses_probes = (packages is None or "torch" in packages) and any(
+        p.is_file() and "instrument(" in p.read_text(encoding="utf-8") for p in files)
     return [*assignment.manifest.preload, *([PRELOAD] if uses_probes else [])]
 
 
 def start_zygote(assignment: Assignment, options: Options) -> Zygote:
+    packages = assignment.manifest.packages
     jail = build_jail(assignment.course, worker_index=options.worker_index,
                       device=options.device, allow_weak=options.allow_weak,
                       forbidden=[assignment.course / "solutions",
-                                 *(Path(p) for p in options.hidden)])
-    zygote = Zygote(jail, preload=preloads(assignment, public_only=options.public_only))
+                                 *(Path(p) for p in options.hidden)],
+                      packages=packages)
+    with_torch = packages is None or "torch" in (p.lower() for p in packages)
+    zygote = Zygote(jail, preload=preloads(assignment, public_only=options.public_only),
+                    torch=with_torch)
     zygote.start()
     return zygote
 
@@ -85,6 +91,10 @@ def isolation_label(zygote: Zygote, *, cap_processes: bool) -> str:
     if jail.uid != os.getuid():
         parts.append(f"uid {jail.uid}")
     parts.append("rlimits" + ("+nproc" if cap_processes else ""))
+    if jail.python.views:
+        packages = sorted({e.split("-")[0] for v in jail.python.views for e in v.entries
+                           if e.endswith(".dist-info")} - set(ENGINE_PACKAGES))
+        parts.append(f"packages({','.join(packages)})")
     return "+".join(parts)
 
 

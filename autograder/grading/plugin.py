@@ -34,9 +34,10 @@ from autograder.sandbox.errors import (
 )
 from autograder.sandbox.session import ImportFailed, SandboxSession
 from autograder.sandbox.zygote_client import Zygote
+from autograder.sanitize import clean_result
 
 EXCINFO = pytest.StashKey[dict[str, Any]]()
-MAX_RESTARTS = 100  # the submission time budget is the real bound
+MAX_RESTARTS = 10  # crashes of one submission before its remaining tests fail fast
 MAX_MESSAGE = 4000
 
 
@@ -99,8 +100,10 @@ class GradingPlugin:
         session = current.session
         if not session.alive():
             if session.restarts >= MAX_RESTARTS:
-                raise SandboxCrashed(f"the sandbox stopped {MAX_RESTARTS} times; the remaining "
-                                     "tests were not run")
+                raise SandboxCrashed(f"not run: your code crashed or timed out {MAX_RESTARTS} "
+                                     "times, and each time it had to be imported again, so "
+                                     "the remaining tests were not run. Fix the crash above "
+                                     "first (`nlpgrade check` shows it)")
             try:
                 session.restart()
             except ImportFailed as err:
@@ -180,7 +183,9 @@ class GradingPlugin:
         if self.problems:
             return True
         for task in self.tasks:
-            self.on_result(with_notes(self.grade(task, session.items), task))
+            # Every string of the result is cleaned and capped here, on the grader's side,
+            # before any store, file or terminal sees it (autograder/sanitize.py).
+            self.on_result(clean_result(with_notes(self.grade(task, session.items), task)))
         return True
 
     def grade(self, sub: Submission, items: list[pytest.Item]) -> SubmissionResult:
@@ -212,10 +217,11 @@ class GradingPlugin:
                     f"the sandbox lacks the package {missing!r}, which the grader has",
                     err.feedback()), started)
             result.status = "import_error"
-            result.message = (f"{err.feedback()}\nFix this first: run `nlpgrade check "
-                              f"{self.assignment.slug}` to see it on your machine.")
-            result.tests = not_run(listing, f"not run: your code could not be imported "
-                                            f"({err.type_name}: {err.message})")
+            result.message = (f"{err.feedback()}{self.forbidden_hint(err)}\nFix this first: "
+                              f"run `nlpgrade check {self.assignment.slug}` to see it on your "
+                              "machine.")
+            result.tests = not_run(listing, "not run: your code could not be imported "
+                                   f"({first_line(err.type_name, 80)}; the reason is above)")
             result.stdout = session.stdout_text()
             result.duration_s = round(time.monotonic() - started, 3)
             return result
@@ -253,12 +259,31 @@ class GradingPlugin:
                             isolation=self.isolation, seed=self.run_seed,
                             duration_s=round(time.monotonic() - started, 3))
 
+    def allowed(self, name: str) -> bool:
+        """May the student import this top-level package here (the manifest's `packages`)?
+        A name outside them is missing by design: the student's problem, not the grader's."""
+        packages = self.assignment.manifest.packages
+        if packages is None:
+            return True
+        return any(name.lower().replace("_", "-") == p.lower().replace("_", "-")
+                   for p in packages) or name in sys.stdlib_module_names
+
+    def forbidden_hint(self, err: StudentError) -> str:
+        """Why an import the assignment does not allow failed, and what to use instead."""
+        name = err.missing_module.partition(".")[0]
+        packages = self.assignment.manifest.packages
+        if not name or packages is None or self.allowed(name):
+            return ""
+        return (f"\n{name} is not available in this assignment: its sandbox has only "
+                f"{', '.join(packages)} (and Python's standard library), because the work is "
+                "to be done by hand. Use " + " or ".join(packages) + " instead.")
+
     def jail_lacks(self, err: StudentError) -> str:
         """The package whose absence in the jail caused `err`, if the grader has it: then the
         jail's view of the environment is incomplete, which is the grader's fault. Decided by
         the zygote and the grader themselves, never by what the student's process claims."""
         name = err.missing_module.partition(".")[0]
-        if not name:
+        if not name or not self.allowed(name):
             return ""
         try:
             grader_has = importlib.util.find_spec(name) is not None
@@ -297,8 +322,15 @@ class GradingPlugin:
                         raise GraderFailed(f"the sandbox lacks the package {missing!r}, "
                                            "which the grader has", exc.feedback())
                 status, message = explain(exc)
+                if isinstance(exc, StudentError):
+                    message += self.forbidden_hint(exc)
                 return TestResult(item.name, 0.0, pts, status, message[:MAX_MESSAGE], vis)
         return TestResult(item.name, pts, pts, "passed", "", vis)
+
+
+def first_line(text: str, width: int) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[:width]
 
 
 def summary_line(tests: list[TestResult]) -> str:

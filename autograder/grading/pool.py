@@ -30,6 +30,7 @@ from autograder.course import load_assignment
 from autograder.grading.engine import Options, run_session
 from autograder.grading.submission import Submission, read_submission
 from autograder.results import SubmissionResult, grader_error
+from autograder.sanitize import clean_result
 from autograder.yamlfile import ConfigError
 
 GRACE_S = 60.0  # beyond a submission's own budget, before a silent worker is presumed hung
@@ -201,8 +202,8 @@ def lost(assignment: Any, student: str, kind: str, detail: Any) -> SubmissionRes
               "fatal": "the grader failed while grading it, twice",
               "lost": "the cluster lost it"}.get(kind, kind)
     diagnostics = f"{reason}\n{detail[-4000:]}" if isinstance(detail, str) else reason
-    return grader_error(student, max_score=assignment.manifest.points, reason=reason,
-                        diagnostics=diagnostics)
+    return clean_result(grader_error(student, max_score=assignment.manifest.points,
+                                     reason=reason, diagnostics=diagnostics))
 
 
 def _resident_main(fd: int, job_json: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from autograder.course import Assignment, is_inside
+from autograder.sanitize import student_id
 
 MAX_SOURCE_BYTES = 1 << 20
 
@@ -33,7 +34,7 @@ def discover(submissions_dir: Path) -> list[tuple[str, Path]]:
     if not submissions_dir.is_dir():
         raise FileNotFoundError(f"{submissions_dir}: no such folder. Expected one sub-folder "
                                 "per student: SUBMISSIONS_DIR/<student_id>/<module>.py")
-    found = sorted((p.name, p) for p in submissions_dir.iterdir()
+    found = sorted((student_id(p.name), p) for p in submissions_dir.iterdir()
                    if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
     return found
 

@@ -35,6 +35,7 @@ from autograder.nbgrader_course.gradebook import Graded, record, write_export_cs
 from autograder.nbgrader_course.late import TIMESTAMP, lateness, read_timestamp
 from autograder.report import class_table
 from autograder.results import BatchResult, SubmissionResult, write_json_atomic
+from autograder.sanitize import student_id
 from autograder.yamlfile import ConfigError
 
 MAX_COPY_BYTES = 64 << 20  # a submission folder bigger than this is not copied whole
@@ -46,7 +47,7 @@ def discover_submitted(root: Path, slug: str) -> list[tuple[str, Path]]:
         raise ConfigError(f"{root}: no submitted/ folder. Pass the nbgrader course root "
                           "(the folder of nbgrader_config.py); `nbgrader collect` puts "
                           "submissions in submitted/<student_id>/<assignment_id>/")
-    found = sorted((p.name, p / slug) for p in submitted.iterdir()
+    found = sorted((student_id(p.name), p / slug) for p in submitted.iterdir()
                    if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")
                    and (p / slug).is_dir() and not (p / slug).is_symlink())
     if not found:

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder.results import SubmissionResult, atomic_text
+from autograder.sanitize import csv_cell
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
                   "first_name", "email", "raw_score", "late_submission_penalty", "score",
@@ -87,6 +88,6 @@ def write_export_csv(path: Path, slug: str, *, due: datetime | None, max_score: 
                 continue  # a grader_error is not graded: no row, never a 0
             raw = sum(t.score or 0.0 for t in item.result.tests)
             writer.writerow([slug, _utc(due) or "", _utc(item.timestamp) or "",
-                             item.result.student, "", "", "", f"{raw:g}",
+                             csv_cell(item.result.student), "", "", "", f"{raw:g}",
                              f"{item.penalty_points:g}", f"{raw - item.penalty_points:g}",
                              f"{max_score:g}"])

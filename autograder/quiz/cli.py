@@ -15,10 +15,12 @@ from pathlib import Path
 HELP = {
     "take": "answer a quiz in the terminal (or grade an answer file with --answers)",
     "review": "spaced repetition over all quizzes: answer what is due",
-    "validate": "check quiz files: schema, answer keys, unique ids, explanations",
+    "validate": "check quiz files: schema, answer keys, cited sections, giveaways",
     "grade": "grade a class's answer files into the gradebook",
     "stats": "item analysis: difficulty, discrimination, point-biserial, Cronbach's alpha",
-    "export": "export quizzes for an LMS (Moodle GIFT)",
+    "export": "export quizzes: Moodle GIFT or Moodle XML for an LMS, or an Anki deck",
+    "release": "write a learner's key-free copy of a graded quiz",
+    "tag": "only questions with this tag (repeat for several)",
     "quiz": "a quiz file, or a topic name from the course's quizzes/ folder",
     "course": "the course folder (default: found from the current directory)",
     "state": "review-state SQLite file (default: in your user data folder)",
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     take.add_argument("--state", type=Path, metavar="FILE", help=HELP["state"])
     take.add_argument("--no-review", dest="record_review", action="store_false",
                       help="do not feed answers into spaced repetition")
+    take.add_argument("--tag", dest="tags", action="append", metavar="TAG", help=HELP["tag"])
 
     review = sub.add_parser("review", parents=[common], help=HELP["review"],
                             description=HELP["review"])
@@ -56,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--due", dest="list_only", action="store_true",
                         help="only show what is due and when")
     review.add_argument("--limit", type=int, default=20, help="questions per session (20)")
-    review.add_argument("--new", dest="new_limit", type=int, default=10,
-                        help="new questions per session (10)")
+    review.add_argument("--new-per-day", "--new", dest="new_per_day", type=int, metavar="N",
+                        help="new questions per day, remembered for later sessions (10)")
+    review.add_argument("--tag", dest="tags", action="append", metavar="TAG", help=HELP["tag"])
 
     validate = sub.add_parser("validate", parents=[common], help=HELP["validate"],
                               description=HELP["validate"])
@@ -84,9 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
                             description=HELP["export"])
     export.add_argument("quizzes", nargs="*", metavar="QUIZ",
                         help="quizzes to export (default: all)")
-    export.add_argument("--format", dest="fmt", choices=["gift"], default="gift")
+    export.add_argument("--format", dest="fmt", choices=["gift", "moodle", "anki"],
+                        default="gift", help="gift (text), moodle (Moodle XML) or anki (.apkg)")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write here instead of standard output")
+                        help="write here instead of standard output (required for anki)")
+
+    release = sub.add_parser("release", parents=[common], help=HELP["release"],
+                             description=HELP["release"])
+    release.add_argument("quiz", help=HELP["quiz"])
+    release.add_argument("-o", "--output", type=Path, metavar="FILE", required=True,
+                         help="where to write the learner's copy (YAML)")
     return parser
 
 

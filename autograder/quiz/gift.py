@@ -12,10 +12,24 @@ with a warning:
   with the key in the general feedback.
 - short answers: regular expressions and case-sensitive matching have no GIFT form.
 - ordering: exported as a matching question (each item -> its position).
+
+Text is written in GIFT's [markdown] format, so characters Markdown would interpret are
+escaped first (`4*d^2*` would otherwise turn into italics), except in indented code blocks.
+Numeric keys are written exactly (2362368, not 2.36237e+06).
 """
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
+
+from autograder.quiz.numeric import (
+    allowed_error,
+    format_number,
+    is_terminating,
+    key_value,
+    stated_prompt,
+)
 from autograder.quiz.schema import (
     AnyQuestion,
     MultipleChoice,
@@ -38,6 +52,38 @@ def escape(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\n", "\\n")
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>])")
+_LINE_START = re.compile(r"^(\s{0,3})([#+\-]|\d+\.)(?=\s)", re.M)
+
+
+def markdown_escape(text: str) -> str:
+    """Backslash-escape what Markdown would interpret, leaving indented code blocks alone."""
+    out = []
+    for line in text.split("\n"):
+        if line.startswith("    "):  # a code block line: shown verbatim
+            out.append(line)
+            continue
+        line = _MARKDOWN.sub(r"\\\1", line)
+        out.append(_LINE_START.sub(_escape_marker, line))
+    return "\n".join(out)
+
+
+def _escape_marker(m: re.Match[str]) -> str:
+    marker = m[2]
+    return m[1] + (marker[:-1] + "\\." if marker.endswith(".") else "\\" + marker)
+
+
+def text(value: str) -> str:
+    """Learner-visible text for a GIFT file: Markdown-escaped, then GIFT-escaped."""
+    return escape(markdown_escape(value))
+
+
+def exact(value: float | str | Fraction) -> str:
+    """A number as GIFT reads it, without rounding what can be written exactly."""
+    v = value if isinstance(value, Fraction) else Fraction(str(value))
+    return format_number(v) if is_terminating(v) else f"{float(v):.15g}"
+
+
 def weight(percent: float) -> str:
     text = f"{percent:.5f}".rstrip("0").rstrip(".")
     return f"%{text}%"
@@ -58,14 +104,14 @@ def to_gift(quiz: Quiz) -> tuple[str, list[str]]:
     for q in quiz.questions:
         body, notes = _question(q, quiz.rule_for(q))
         warnings += [f"{quiz.id}/{q.id}: {n}" for n in notes]
-        explanation = q.explanation
+        explanation = f"{q.explanation}\nSource: {q.source}"
         if isinstance(q, Symbolic):
             explanation = f"Answer: {q.answer}\n{explanation}"
         header = (f"// {q.type}, {q.points:g} point(s); source: {q.source}; "
                   f"tags: {', '.join(q.tags)}")
         answers = f"{body}\n" if body else ""
-        blocks.append(f"{header}\n::{escape(q.id)}::[markdown]{escape(q.prompt)} {{\n"
-                      f"{answers}####{escape(explanation)}\n}}")
+        blocks.append(f"{header}\n::{escape(q.id)}::[markdown]{text(stated_prompt(q))} {{\n"
+                      f"{answers}####{text(explanation)}\n}}")
     return "\n\n".join(blocks) + "\n", warnings
 
 
@@ -74,26 +120,28 @@ def _question(q: AnyQuestion, rule: ScoringRule) -> tuple[str, list[str]]:
     if isinstance(q, (SingleChoice, MultipleChoice)) and any(o.pin for o in q.options):
         notes.append("pinned options may be shuffled by Moodle")
     if isinstance(q, SingleChoice):
-        lines = [f"{'=' if o.correct else '~'}{escape(o.text)}{_fb(o.feedback)}"
+        lines = [f"{'=' if o.correct else '~'}{text(o.text)}{_fb(o.feedback)}"
                  for o in q.options]
     elif isinstance(q, MultipleChoice):
         right, wrong = multiple_weights(sum(o.correct for o in q.options), rule)
         if rule != "net-correct":
             notes.append(f"scoring '{rule}' has no exact GIFT form; see docs/quizzes.md")
-        lines = [f"~{weight(right if o.correct else wrong)}{escape(o.text)}{_fb(o.feedback)}"
+        lines = [f"~{weight(right if o.correct else wrong)}{text(o.text)}{_fb(o.feedback)}"
                  for o in q.options]
     elif isinstance(q, TrueFalse):
         wrong_fb, right_fb = ((q.feedback_false, q.feedback_true) if q.answer
                               else (q.feedback_true, q.feedback_false))
-        lines = [f"{'TRUE' if q.answer else 'FALSE'}#{escape(wrong_fb)}#{escape(right_fb)}"]
+        lines = [f"{'TRUE' if q.answer else 'FALSE'}#{text(wrong_fb)}#{text(right_fb)}"]
     elif isinstance(q, Numeric):
-        tol = max(q.tolerance.abs or 0.0, (q.tolerance.rel or 0.0) * abs(q.answer))
-        lines = [f"#{q.answer:g}:{tol:g}"]
+        bound = allowed_error(q) or Fraction(0)
+        lines = [f"#{exact(key_value(q))}:{exact(bound)}"]
+        if q.unit:
+            notes.append(f"GIFT numbers have no units: learners type the number in {q.unit}")
     elif isinstance(q, ShortText):
         lines, more = _short(q)
         notes += more
     elif isinstance(q, Ordering):
-        lines = [f"={escape(item).replace('->', '→')} -> {i + 1}"
+        lines = [f"={text(item).replace('->', '→')} -> {i + 1}"
                  for i, item in enumerate(q.items)]
         if len(q.items) < 3:
             notes.append("Moodle matching needs 3 pairs; this ordering has 2")
@@ -112,9 +160,9 @@ def _short(q: ShortText) -> tuple[list[str], list[str]]:
     if not q.accept:
         notes.append("no plain accepted answers: exported as an essay")
         return [], notes
-    return [f"={escape(a)}" for a in q.accept], notes
+    return [f"={text(a)}" for a in q.accept], notes
 
 
 def _fb(feedback: str) -> str:
-    return f"#{escape(feedback)}" if feedback else ""
+    return f"#{text(feedback)}" if feedback else ""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from autograder.quiz import paths
 from autograder.quiz.loader import Problem, QuizError, QuizFile, display_path, load_quiz
 from autograder.quiz.records import assignment_name, submission_result, unreadable
-from autograder.quiz.scoring import score_answers
+from autograder.quiz.scoring import score_sheet
 from autograder.quiz.sheets import load_sheet
 from autograder.results import SubmissionResult
 
@@ -82,7 +82,10 @@ def grade_one(qf: QuizFile, path: Path) -> SubmissionResult:
         return unreadable(quiz, sheet.student, f"{display_path(path)}: answers are for quiz "
                                                f"{sheet.quiz!r}, not {quiz.id!r}")
     notes = sheet.stray_answers({q.id for q in quiz.questions})
-    outcomes = score_answers(quiz, sheet.answers, seed=sheet.seed)
+    try:
+        outcomes = score_sheet(quiz, sheet)
+    except QuizError as err:
+        return unreadable(quiz, sheet.student, str(err))
     return submission_result(quiz, sheet.student, outcomes, seed=sheet.seed,
                              message="\n".join(notes))
 

@@ -11,13 +11,23 @@ import difflib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from autograder.quiz.schema import QUESTION_TYPES, AnyQuestion, Option, Quiz, Tolerance, Variable
+from autograder.quiz.schema import (
+    QUESTION_TYPES,
+    AnyQuestion,
+    Option,
+    Question,
+    Quiz,
+    QuizHeader,
+    Tolerance,
+    Variable,
+)
 
 Loc = tuple[Any, ...]
 
@@ -93,24 +103,66 @@ def format_field(loc: Iterable[Any]) -> str:
 
 
 def load_quiz(path: Path, *, check_symbolic: bool = False) -> QuizFile:
-    """Read and validate one file. Raises QuizError listing every problem found.
+    """Read and validate one file. Raises QuizError listing every problem found in it.
 
-    Symbolic answer keys are parsed only with `check_symbolic` (it imports sympy).
+    Every question is validated on its own, so one broken question (or a duplicate YAML key)
+    never hides the problems of the others. Symbolic answer keys are parsed only with
+    `check_symbolic` (it imports sympy).
     """
     from autograder.quiz.checks import check_quiz
+    from autograder.quiz.coercions import coercions
 
     name = display_path(path)
-    data, lines = read_yaml(path, expected="a quiz: a mapping with id, title, source and "
-                                           "questions")
+    data, lines, problems = read_yaml(path, expected="a quiz: a mapping with id, title, "
+                                                     "source and questions", strict=False)
+    coerced = coercions(name, data, lines)
+    problems += coerced
+    header = {k: v for k, v in data.items() if k != "questions"}
     try:
-        quiz = Quiz.model_validate(data)
+        head = QuizHeader.model_validate(header)
     except ValidationError as err:
-        raise QuizError([_problem(name, data, lines, e) for e in err.errors()]) from None
-    loaded = QuizFile(path=path, quiz=quiz, lines=lines)
-    problems = [*check_quiz(loaded, check_symbolic=check_symbolic), *_duplicates([loaded])]
+        problems += [_problem(name, data, lines, e) for e in err.errors()]
+        head = None
+    raw = data.get("questions")
+    questions: list[AnyQuestion] = []
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(name, lines.get(("questions",), 1),
+                                "missing or empty: a quiz needs a list of questions",
+                                field="questions"))
+        raw = []
+    kept: list[int] = []
+    for i, item in enumerate(raw):
+        try:
+            questions.append(_question_adapter().validate_python(item))
+            kept.append(i)
+        except ValidationError as err:
+            problems += [_problem(name, data, lines, {**e, "loc": ("questions", i, *e["loc"])})
+                         for e in err.errors()]
+    # A coercion already explains a `yes` or `null` that the schema rejects as "not a string".
+    explained = {(p.line, p.field) for p in coerced}
+    problems = [p for p in problems if p in coerced or (p.line, p.field) not in explained]
+    if head is None or not questions:
+        raise QuizError(problems)
+    quiz = Quiz.model_construct(**dict(head), questions=questions)
+    # Line numbers of the kept questions, renumbered so that question i of `quiz` is found.
+    remap = {old: new for new, old in enumerate(kept)}
+    qlines = {(loc[0], remap[loc[1]], *loc[2:]) if in_question(loc) else loc: line
+              for loc, line in lines.items()
+              if (not loc or loc[-1] != PLAIN) and (not in_question(loc) or loc[1] in remap)}
+    loaded = QuizFile(path=path, quiz=quiz, lines=qlines)
+    problems += [*check_quiz(loaded, check_symbolic=check_symbolic), *_duplicates([loaded])]
     if problems:
         raise QuizError(problems)
     return loaded
+
+
+def in_question(loc: Loc) -> bool:
+    return len(loc) >= 2 and loc[0] == "questions" and isinstance(loc[1], int)
+
+
+@lru_cache(maxsize=1)
+def _question_adapter() -> TypeAdapter[AnyQuestion]:
+    return TypeAdapter(Question)
 
 
 def load_quizzes(paths: Iterable[Path], *, check_symbolic: bool = False) -> list[QuizFile]:
@@ -142,25 +194,27 @@ def _duplicates(files: list[QuizFile]) -> list[Problem]:
         for i, q in enumerate(f.quiz.questions):
             here = f"{f.name}:{f.line(('questions', i, 'id'))}"
             if q.id in seen:
-                problems.append(f.problem(i, ("id",), f"duplicate id, first used at {seen[q.id]}"))
+                if seen[q.id] != here:
+                    problems.append(f.problem(i, ("id",),
+                                              f"duplicate id, first used at {seen[q.id]}"))
             else:
                 seen[q.id] = here
     return problems
 
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 15x faster
+_PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "timestamp")}
 
 
-class _DuplicateKeyError(yaml.YAMLError):
-    def __init__(self, key: str, line: int, first: int) -> None:
-        self.key, self.line, self.first = key, line, first
+def read_yaml(path: Path, *, expected: str, strict: bool = True
+              ) -> tuple[dict[str, Any], dict[Loc, int], list[Problem]]:
+    """A YAML mapping, the line of every key and item in it (loc tuple -> line), and the
+    problems that do not stop reading: keys that appear twice (the later value is kept).
 
-
-def read_yaml(path: Path, *, expected: str) -> tuple[dict[str, Any], dict[Loc, int]]:
-    """A YAML mapping and the line of every key and item in it (loc tuple -> line).
-
-    Raises QuizError for unreadable files, invalid YAML, duplicate keys and a top level that
-    is not a mapping; `expected` describes the mapping for that last message.
+    Raises QuizError for unreadable files, invalid YAML and a top level that is not a
+    mapping; with `strict`, duplicate keys raise too. `expected` describes the mapping.
+    The source text of unquoted scalars that YAML reads as numbers, booleans or null is kept
+    in `lines` under (*loc, PLAIN) for coercions().
     """
     name = display_path(path)
     try:
@@ -170,16 +224,14 @@ def read_yaml(path: Path, *, expected: str) -> tuple[dict[str, Any], dict[Loc, i
     except UnicodeDecodeError:
         raise QuizError([Problem(name, None, "not UTF-8 text")]) from None
     loader = _Loader(text)
+    problems: list[Problem] = []
     try:
         node = loader.get_single_node()
         if node is None:
             raise QuizError([Problem(name, 1, f"empty file: expected {expected}")])
-        lines: dict[Loc, int] = {(): node.start_mark.line + 1}
-        _index(node, (), lines)
+        lines: dict[Loc, Any] = {(): node.start_mark.line + 1}
+        _index(node, (), lines, name, problems)
         data = loader.construct_document(node)
-    except _DuplicateKeyError as dup:
-        raise QuizError([Problem(name, dup.line, f"key '{dup.key}' appears twice (first at "
-                                                 f"line {dup.first}); remove one")]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -189,25 +241,35 @@ def read_yaml(path: Path, *, expected: str) -> tuple[dict[str, Any], dict[Loc, i
         loader.dispose()
     if not isinstance(data, dict):
         raise QuizError([Problem(name, 1, f"expected {expected}, got {type(data).__name__}")])
-    return data, lines
+    if strict and problems:
+        raise QuizError(problems)
+    return data, lines, problems
 
 
-def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
-    """Record the line of every key and item under `node`; reject duplicate keys."""
+PLAIN = "<plain>"  # marker in `lines` keys: the source text of an unquoted non-string scalar
+
+
+def _index(node: yaml.Node, loc: Loc, lines: dict[Loc, Any], name: str,
+           problems: list[Problem]) -> None:
+    """Record the line of every key and item under `node`; report duplicate keys."""
     if isinstance(node, yaml.MappingNode):
         first_line: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = getattr(key_node, "value", None)
             line = key_node.start_mark.line + 1
             if key in first_line:
-                raise _DuplicateKeyError(str(key), line, first_line[key])
+                problems.append(Problem(name, line, f"key '{key}' appears twice (first at line "
+                                                    f"{first_line[key]}); remove one"))
+                continue
             first_line[key] = line
             lines[loc + (key,)] = line
-            _index(value_node, (*loc, key), lines)
+            _index(value_node, (*loc, key), lines, name, problems)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[loc + (i,)] = item.start_mark.line + 1
-            _index(item, (*loc, i), lines)
+            _index(item, (*loc, i), lines, name, problems)
+    elif isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _PLAIN_TAGS:
+        lines[loc + (PLAIN,)] = node.value
 
 
 def _problem(name: str, data: Any, lines: dict[Loc, int], error: Any) -> Problem:

@@ -63,5 +63,10 @@ def default_state() -> Path:
     return data_dir() / STATE_FILE
 
 
+def history_file() -> Path:
+    """Answers typed in `take` and `review`, for Up/Down recall (readline)."""
+    return data_dir() / "answer-history"
+
+
 def default_progress(quiz_id: str) -> Path:
     return data_dir() / "progress" / f"{quiz_id}.yaml"

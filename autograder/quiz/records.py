@@ -23,10 +23,10 @@ def test_result(outcome: Outcome) -> TestResult:
         output = "not answered"
     else:
         output = f"{outcome.status}: answered {outcome.response or '(nothing)'}"
-        if not outcome.is_correct:
-            output += f"; correct: {outcome.correct_answer}"
-        if outcome.status == "invalid":
+        if outcome.status == "invalid":  # unreadable: no key, or blanks would reveal it
             output += f" ({'; '.join(outcome.feedback)})"
+        elif not outcome.is_correct:
+            output += f"; correct: {outcome.correct_answer}"
     return TestResult(name=outcome.question_id, score=outcome.score,
                       max_score=outcome.max_score, status=status, output=output,
                       visibility="public")

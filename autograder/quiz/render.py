@@ -1,8 +1,9 @@
 """The terminal side of `take` and `review` (rich): showing questions and outcomes, and
-reading answers until one can be graded.
+reading answers until one can be graded (or skipped).
 
 Quiz text is printed as plain text, never as rich markup: a prompt about `[CLS]` must show
-`[CLS]`, not be read as a style tag.
+`[CLS]`, not be read as a style tag. Tags are shown only after answering (they can name the
+topic of the answer), together with the question's source.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from rich.rule import Rule
 from rich.text import Text
 
 from autograder.quiz.answers import AnswerError, label, labels_hint, parse_response
+from autograder.quiz.lineinput import LineReader
+from autograder.quiz.numeric import precision_hint
 from autograder.quiz.schema import (
     AnyQuestion,
     MultipleChoice,
@@ -30,10 +33,12 @@ from autograder.quiz.scoring import format_points as points
 from autograder.quiz.shuffle import Order
 
 PROMPT = "answer> "
+SKIP = "skip"  # typed alone: leave the question for later
 EXIT_INTERRUPTED = 130  # like a shell after Ctrl-C
 _MARKS = {"correct": ("✓ Correct", "bold green"), "partial": ("◐ Partly right", "bold yellow"),
           "incorrect": ("✗ Incorrect", "bold red"), "unanswered": ("· Not answered", "dim"),
-          "invalid": ("? Could not read the answer", "bold magenta")}
+          "invalid": ("? Could not read the answer", "bold magenta"),
+          "undecided": ("? Could not be decided", "bold magenta")}
 
 
 def make_console() -> Console:
@@ -46,16 +51,25 @@ def wrap(console: Console, text: Text) -> None:
     console.print(text, soft_wrap=False)
 
 
+def show_description(console: Console, description: str) -> None:
+    """The quiz's description (its notation, its ground rules), before the first question."""
+    if description.strip():
+        wrap(console, Text(description.strip(), style="italic"))
+
+
 def show_question(console: Console, q: AnyQuestion, order: Order, *, number: int,
                   total: int) -> None:
-    tags = ", ".join(q.tags)
     unit = "pt" if q.points == 1 else "pts"
     console.print()
-    console.print(Rule(Text(f"Question {number}/{total} · {points(q.points)} {unit} · {tags}"),
+    console.print(Rule(Text(f"Question {number}/{total} · {points(q.points)} {unit}"),
                        style="cyan"))
     wrap(console, Text(q.prompt.rstrip()))
-    if isinstance(q, Numeric) and q.unit:
-        console.print(Text(f"(unit: {q.unit})", style="dim"))
+    if isinstance(q, Numeric):
+        hint = precision_hint(q)
+        if hint:
+            wrap(console, Text(hint))
+        if q.unit:
+            console.print(Text(f"(unit: {q.unit})", style="dim"))
     console.print()
     if isinstance(q, (SingleChoice, MultipleChoice)):
         for pos, i in enumerate(order):
@@ -65,7 +79,7 @@ def show_question(console: Console, q: AnyQuestion, order: Order, *, number: int
             wrap(console, Text(f"  {label(pos)}) {q.items[i]}"))
     if order:
         console.print()
-    console.print(Text(input_hint(q, order), style="dim"))
+    console.print(Text(f"{input_hint(q, order)} ('{SKIP}' leaves it for later.)", style="dim"))
 
 
 def input_hint(q: AnyQuestion, order: Order) -> str:
@@ -77,7 +91,8 @@ def input_hint(q: AnyQuestion, order: Order) -> str:
     if isinstance(q, TrueFalse):
         return "Type t (true) or f (false)."
     if isinstance(q, Numeric):
-        return "Type a number (e.g. 0.25, 1/4, 2.5e-3)."
+        unit = f", or with its unit: 64 {q.unit}" if q.unit and q.unit != "%" else ""
+        return f"Type a number (e.g. 0.25, 1/4, 2.5e-3, 10^4{unit})."
     if isinstance(q, Symbolic):
         names = []
         for name, var in q.variables.items():
@@ -107,21 +122,33 @@ def show_outcome(console: Console, q: AnyQuestion, outcome: Outcome, *,
     why.append("Why: ", style="bold")
     why.append(q.explanation.rstrip())
     wrap(console, why)
+    about = Text(f"Source: {q.source}", style="dim")
+    if q.tags:
+        about.append(f" · tags: {', '.join(q.tags)}")
+    wrap(console, about)
 
 
 def show_error(console: Console, message: str) -> None:
     console.print(Text(f"  {message.rstrip('.')}. Try again.", style="yellow"))
 
 
-def ask(console: Console, q: AnyQuestion, order: Order, *, rule: ScoringRule) -> Outcome:
+class Skipped(Exception):
+    """The learner typed `skip`: come back to this question later."""
+
+
+def ask(console: Console, reader: LineReader, q: AnyQuestion, order: Order, *,
+        rule: ScoringRule) -> Outcome:
     """Read answers until one can be graded; empty lines and unreadable answers ask again.
 
-    KeyboardInterrupt and EOFError (Ctrl-C, Ctrl-D) propagate to the caller.
+    Raises Skipped when the learner types `skip`. KeyboardInterrupt and EOFError (Ctrl-C,
+    Ctrl-D) propagate to the caller.
     """
     while True:
-        typed = console.input(PROMPT).strip()
+        typed = reader.read(PROMPT).strip()
         if not typed:
             continue
+        if typed.casefold() == SKIP:
+            raise Skipped
         try:
             response = parse_response(q, typed, order)
         except AnswerError as err:

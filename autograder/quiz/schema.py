@@ -1,8 +1,11 @@
 """The typed schema of a quiz file (pydantic v2). docs/quizzes.md is its reference.
 
 Structure only: what each field is and its type. The checks that need a whole question
-(exactly one correct option, symbolic answers that parse, unique ids) live in checks.py, so
-that each can name the precise field it is about.
+(exactly one correct option, symbolic answers that parse, unique ids, cited sections that
+exist, giveaways) live in checks.py and giveaways.py, so that each can name the precise field
+it is about. The answer keys, explanations, tags and sources are optional here because a
+learner's key-free copy (`quiz release`) has none; checks.py requires them in every other
+quiz.
 """
 
 from __future__ import annotations
@@ -58,44 +61,56 @@ class _Question(_Strict):
     id: Identifier  # stable, unique across all quizzes
     prompt: Text
     points: float = Field(default=1.0, gt=0)
-    tags: list[Text] = Field(min_length=1)
-    source: Text  # the handout or lecture section it comes from
-    explanation: Text  # shown after answering: it should teach, not just restate the key
+    tags: list[Text] = Field(default_factory=list)  # shown after answering; at least one
+    source: str = ""  # "Homework 5 §2.2": the document and section (see sources.py)
+    explanation: str = ""  # shown after answering: it should teach, not just restate the key
 
 
 MAX_CHOICES = 26  # options and ordering items are labelled a..z
 
 
-class SingleChoice(_Question):
+class _Choice(_Question):
+    options: list[Option] = Field(min_length=2, max_length=MAX_CHOICES)
+
+    @property
+    def options_text(self) -> list[str]:
+        return [o.text for o in self.options]
+
+
+class SingleChoice(_Choice):
     type: Literal["single"]
-    options: list[Option] = Field(min_length=2, max_length=MAX_CHOICES)
 
 
-class MultipleChoice(_Question):
+class MultipleChoice(_Choice):
     type: Literal["multiple"]
-    options: list[Option] = Field(min_length=2, max_length=MAX_CHOICES)
     scoring: ScoringRule | None = None  # None: the quiz's rule
 
 
 class TrueFalse(_Question):
     type: Literal["true_false"]
-    answer: bool
+    answer: bool | None = None
     feedback_true: str = ""  # shown when the learner answers True
     feedback_false: str = ""
 
 
 class Numeric(_Question):
     type: Literal["numeric"]
-    answer: float
-    tolerance: Tolerance = Field(default_factory=lambda: Tolerance(rel=1e-9))
-    unit: str = ""  # shown next to the prompt, never parsed
+    # A number, or exact text such as "1/3" or "2^20"; None only in a key-free copy.
+    answer: float | str | None = None
+    # None: exact, unless `decimals` says how many decimal places the learner must give.
+    tolerance: Tolerance | None = None
+    decimals: int | None = Field(default=None, ge=0, le=12)  # asked for in the prompt
+    unit: str = ""  # shown with the prompt; answers may carry it ("64 MiB", "15%")
+    units: dict[str, float] = Field(default_factory=dict)  # other units -> value in `unit`
 
 
 class Symbolic(_Question):
     type: Literal["symbolic"]
-    answer: Text  # in the same syntax learners type, e.g. "d*(sigma^4 + 2*mu^2*sigma^2)"
+    # In the syntax learners type, e.g. "d*(sigma^4 + 2*mu^2*sigma^2)"; None in a key-free copy.
+    answer: Text | None = None
     variables: dict[str, Variable] = Field(min_length=1)
     functions: list[str] | None = None  # allowed function names; None: the default set
+    quantity: list[Text] = Field(default_factory=list)  # what learners may write before '='
 
 
 class ShortText(_Question):
@@ -118,14 +133,27 @@ QUESTION_TYPES: tuple[str, ...] = (
 )
 
 
-class Quiz(_Strict):
-    """One quiz file."""
+class Release(_Strict):
+    """Marks a learner's key-free copy written by `quiz release`."""
+
+    of: Identifier  # the instructor's quiz id
+    digest: Text  # of the option orders, so that `quiz grade` can map answers back
+
+
+class QuizHeader(_Strict):
+    """Everything of a quiz file but its questions."""
 
     id: Identifier
     title: Text
     source: Text  # the handout or lecture the quiz covers
     scoring: ScoringRule = DEFAULT_SCORING  # for `multiple` questions without their own rule
-    description: str = ""
+    description: str = ""  # shown before the first question: the notation, the ground rules
+    release: Release | None = None  # set only in a key-free copy
+
+
+class Quiz(QuizHeader):
+    """One quiz file."""
+
     questions: list[Question] = Field(min_length=1)
 
     def rule_for(self, question: AnyQuestion) -> ScoringRule:

@@ -1,10 +1,11 @@
 """Interactive `nlpgrade quiz take`: one run through a quiz in the terminal (rich).
 
-Each question is shown, answers are read until one can be graded, then the verdict, the
-option feedback, the explanation and the running score appear. Progress is saved after
-every answer, so Ctrl-C or Ctrl-D (or a closed terminal) loses nothing: the same command
-resumes with the same shuffle. Each answer also feeds the spaced-repetition state, so
-`nlpgrade quiz review` brings back what was missed.
+The quiz's description (its notation) comes first. Each question is shown, answers are read
+(with line editing and history) until one can be graded, then the verdict, the option
+feedback, the explanation, the source and the tags appear. `skip` leaves a question for
+the end of the run. Progress is saved after every answer, so Ctrl-C or Ctrl-D (or a closed
+terminal) loses nothing: the same command resumes with the same shuffle. Each answer also
+feeds the spaced-repetition state, so `nlpgrade quiz review` brings back what was missed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.quiz import render
+from autograder.quiz.lineinput import LineReader
 from autograder.quiz.loader import QuizFile
 from autograder.quiz.schema import AnyQuestion
 from autograder.quiz.scoring import Outcome, format_points, score_answers
@@ -24,9 +26,12 @@ class Session:
 
     def __init__(self, qf: QuizFile, *, seed: int | None, student: str | None,
                  save: Path | None, progress: Path, state: Path | None,
-                 restart: bool) -> None:
+                 restart: bool, history: Path | None = None,
+                 questions: list[AnyQuestion] | None = None) -> None:
         self.quiz = qf.quiz
+        self.questions = questions if questions is not None else list(qf.quiz.questions)
         self.console = render.make_console()
+        self.reader = LineReader(history)
         self.progress, self.save, self.state_path = progress, save, state
         self.resumed = False
         sheet = None
@@ -49,22 +54,30 @@ class Session:
         for o in score_answers(quiz, sheet.answers, seed=sheet.seed):
             if o.question_id in sheet.answers:
                 self.outcomes[o.question_id] = o
-        console.print(f"{quiz.title} — {len(quiz.questions)} questions, "
-                      f"{format_points(quiz.max_score)} points (seed {sheet.seed})",
-                      style="bold")
+        total = len(self.questions)
+        points = format_points(sum(q.points for q in self.questions))
+        console.print(f"{quiz.title} — {total} questions, {points} points "
+                      f"(seed {sheet.seed})", style="bold")
+        render.show_description(console, quiz.description)
         if self.resumed:
-            console.print(f"Resuming: {len(self.outcomes)} of {len(quiz.questions)} answered, "
+            done = sum(1 for q in self.questions if q.id in self.outcomes)
+            console.print(f"Resuming: {done} of {total} answered, "
                           f"score {format_points(self.score)}. (--restart starts over.)")
         console.print("Ctrl-C saves your progress and quits.", style="dim")
         try:
-            for number, q in enumerate(quiz.questions, start=1):
-                if q.id not in sheet.answers:
-                    self.ask(number, q)
+            numbered = list(enumerate(self.questions, start=1))
+            skipped = self.ask_all([(n, q) for n, q in numbered if q.id not in sheet.answers])
+            if skipped:
+                console.print(f"\nBack to the {len(skipped)} skipped question(s).",
+                              style="bold")
+                self.ask_all(skipped)
         except (KeyboardInterrupt, EOFError):
             done = len(self.outcomes)
-            console.print(f"\nProgress saved: {done} of {len(quiz.questions)} answered "
+            console.print(f"\nProgress saved: {done} of {total} answered "
                           f"({self.progress}). Run the same command to resume.")
             return render.EXIT_INTERRUPTED
+        finally:
+            self.reader.save()
         self.finish()
         return 0
 
@@ -72,22 +85,33 @@ class Session:
     def score(self) -> float:
         return sum(o.score for o in self.outcomes.values())
 
+    def ask_all(self, todo: list[tuple[int, AnyQuestion]]) -> list[tuple[int, AnyQuestion]]:
+        """Ask each question in turn; the ones the learner skips are returned."""
+        skipped = []
+        for number, q in todo:
+            try:
+                self.ask(number, q)
+            except render.Skipped:
+                self.console.print("  Skipped: it comes back at the end.", style="dim")
+                skipped.append((number, q))
+        return skipped
+
     def ask(self, number: int, q: AnyQuestion) -> None:
         order = display_order(q, self.sheet.seed)
         render.show_question(self.console, q, order, number=number,
-                             total=len(self.quiz.questions))
-        outcome = render.ask(self.console, q, order, rule=self.quiz.rule_for(q))
+                             total=len(self.questions))
+        outcome = render.ask(self.console, self.reader, q, order, rule=self.quiz.rule_for(q))
         self.outcomes[q.id] = outcome
         self.sheet.answers[q.id] = outcome.response
         write_sheet(self.progress, self.sheet)
         answered_max = sum(o.max_score for o in self.outcomes.values())
         render.show_outcome(self.console, q, outcome, running=(self.score, answered_max))
         if self.state_path is not None:
-            from autograder.quiz.reviewstate import ReviewState
+            from autograder.quiz.reviewstate import ReviewState, automatic_rating
 
             with ReviewState(self.state_path) as state:
                 state.record(quiz_id=self.quiz.id, question_id=q.id,
-                             correct=outcome.is_correct, score=outcome.score,
+                             rating=automatic_rating(outcome.status), score=outcome.score,
                              max_score=outcome.max_score, answer=outcome.response,
                              origin="take")
 
@@ -98,14 +122,18 @@ class Session:
         table = Table(title=f"{quiz.title}: results", title_justify="left")
         for column in ("#", "question", "answer", "points"):
             table.add_column(column)
-        for number, q in enumerate(quiz.questions, start=1):
-            o = self.outcomes[q.id]
+        for number, q in enumerate(self.questions, start=1):
+            o = self.outcomes.get(q.id)
+            if o is None:
+                table.add_row(str(number), q.id, "· skipped", f"0/{format_points(q.points)}")
+                continue
             table.add_row(str(number), q.id, f"{o.mark} {o.response}",
                           f"{format_points(o.score)}/{format_points(o.max_score)}")
         console.print()
         console.print(table)
+        max_score = sum(q.points for q in self.questions)
         console.print(f"Final score: {format_points(self.score)}/"
-                      f"{format_points(quiz.max_score)}", style="bold")
+                      f"{format_points(max_score)}", style="bold")
         if self.save is not None:
             write_sheet(self.save, self.sheet)
             console.print(f"Answers saved to {self.save}")

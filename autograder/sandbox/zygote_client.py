@@ -11,7 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.sandbox.errors import EnvironmentBroken, SandboxCrashed, SandboxUnavailable
@@ -27,6 +27,7 @@ class Child:
     req_w: int
     resp_r: int
     out_r: int
+    missing: list[str] = field(default_factory=list)  # isolation the jail could not set up
 
     def close_fds(self) -> None:
         for fd in (self.req_w, self.resp_r, self.out_r):
@@ -39,10 +40,11 @@ class Child:
 class Zygote:
     """A jailed fork server. Start it early; `ensure_ready` waits for its torch import."""
 
-    def __init__(self, jail: Jail, *, preload: list[str] | None = None,
+    def __init__(self, jail: Jail, *, preload: list[str] | None = None, torch: bool = True,
                  start_timeout_s: float = 180.0) -> None:
         self.jail = jail
         self.preload = list(preload or [])
+        self.torch = torch  # False: a numpy-only assignment (the zygote never imports it)
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
@@ -55,14 +57,19 @@ class Zygote:
         self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         fd = theirs.fileno()
         self.started_at = time.monotonic()
-        self.proc = subprocess.Popen(
-            [*self.jail.argv, str(fd)], pass_fds=(fd,), env=self.jail.env,
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-            cwd=self.jail.cwd, start_new_session=True)
+        data = [os.open(src, os.O_RDONLY | os.O_CLOEXEC) for src, _ in self.jail.data_files]
+        try:
+            self.proc = subprocess.Popen(
+                [*self.jail.argv(data), str(fd)], pass_fds=(fd, *data), env=self.jail.env,
+                stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                cwd=self.jail.cwd, start_new_session=True)
+        finally:
+            for descriptor in data:
+                os.close(descriptor)
         theirs.close()
         config = {"uid": self.jail.uid, "gid": self.jail.gid, "preload": self.preload,
                   "own_pid_namespace": self.jail.own_pid_namespace,
-                  "python": self.jail.python.zygote_config()}
+                  "python": self.jail.python.zygote_config(), "torch": self.torch}
         self.ctl.send(json.dumps(config).encode())
         self.info = {}
 
@@ -137,7 +144,7 @@ class Zygote:
             raise SandboxCrashed(f"the sandbox could not start: {reply.get('error', reply)}")
         os.set_blocking(out_r, False)
         return Child(pid=reply["pid"], gpid=reply.get("gpid"), req_w=req_w, resp_r=resp_r,
-                     out_r=out_r)
+                     out_r=out_r, missing=[str(m) for m in reply.get("missing", [])])
 
     def wait(self, pid: int, timeout_s: float = 2.0) -> dict[str, Any]:
         return self._ask({"op": "wait", "pid": pid, "timeout_s": timeout_s},

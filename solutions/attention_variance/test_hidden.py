@@ -6,9 +6,11 @@ function earns part of its points. Messages stand alone (students never see this
 Symbolic answers (§1-2). The student's sympy expression crosses from the sandbox as text
 (`ExpressionText`) and is parsed here with the engine's safe parser (`parse_expression`: an AST
 allowlist over the symbols we pass, never eval or sympify). It is then compared with the
-reference by `equivalent` (simplify of the difference plus random numeric points that respect
-the assumptions: μ real, σ and d positive), and evaluated at fixed points as a spot check.
-When it is equivalent to a catalogued wrong formula, the message names that mistake.
+reference by `compare`, in a child process with memory and time limits (never evaluated in the
+grader: `d**(d**d)` would compute 10**(10**10) at d = 10): equal only when the difference is
+proven 0, with random points that respect the assumptions (μ real, σ and d positive) only to
+reject; the same child evaluates both at fixed points for the spot checks and the message, and
+names the catalogued wrong formula the answer is equal to, if any.
 
 Statistics (§3 and §5). The student's random draws are their own, so their output is never
 compared with the reference's element by element. Every statistic is compared with its exact
@@ -35,7 +37,7 @@ import math
 import sympy
 import torch
 
-from autograder.expr import ExpressionError, equivalent, parse_expression
+from autograder.expr import ExpressionError, compare, parse_expression
 from autograder.testing import assert_close, assert_equal, points
 from autograder.wire import ExpressionText
 
@@ -72,36 +74,54 @@ def _parse(got, name, symbols):
                          f"of {names}")
 
 
-def _at(expr, mu, sigma, d, symbols):
+def _points(symbols, points):
     m, s, n = symbols.values()
-    return complex(expr.subs({m: mu, s: sigma, n: d}).evalf())
+    return [{m.name: mu, s.name: sigma, n.name: d} for mu, sigma, d in points]
+
+
+def _differs(got, expected):
+    return got is None or expected is None or abs(got - expected) > 1e-9 * max(1.0, abs(expected))
+
+
+def _shown(value):
+    return "undefined" if value is None else f"{value:.6g}"
 
 
 def _check_symbolic(got_expr, expected, name, mistakes, symbols, hint):
-    if equivalent(got_expr, expected):
+    """Equivalence, the values where it differs, and the mistake it matches: all decided in
+    a child process with limits (autograder.expr.compare), never evaluated here."""
+    decision = compare(got_expr, expected, points=_points(symbols, POINTS[1:]),
+                       mistakes=mistakes)
+    if decision.verdict == "equal":
         return
     m, s, n = symbols.values()
-    message = f"{name}: got {sympy.sstr(got_expr)[:200]}, which is not equivalent to the answer"
-    for mu, sigma, d in POINTS[1:]:
-        g, e = _at(got_expr, mu, sigma, d, symbols), _at(expected, mu, sigma, d, symbols)
-        if abs(g - e) > 1e-9 * max(1.0, abs(e)):
-            message += (f" (at {m} = {mu}, {s} = {sigma}, {n} = {d}: got {g.real:.6g}, expected "
-                        f"{e.real:.6g})")
+    shown = decision.shown or sympy.sstr(got_expr)[:200]
+    message = (f"{name}: got {shown}, which is not equivalent to the answer"
+               if decision.verdict == "different" else
+               f"{name}: got {shown}, which could not be shown equivalent to the answer "
+               f"({decision.reason})")
+    for (mu, sigma, d), (g, e) in zip(POINTS[1:], decision.values, strict=False):
+        if _differs(g, e):
+            message += (f" (at {m} = {mu}, {s} = {sigma}, {n} = {d}: got {_shown(g)}, "
+                        f"expected {_shown(e)})")
             break
-    for description, wrong in mistakes.items():
-        if equivalent(got_expr, wrong):
-            message += f". Your expression is what you get when {description}"
-            break
+    if decision.mistake:
+        message += f". Your expression is what you get when {decision.mistake}"
     raise AssertionError(message + f". Hint: {hint}")
 
 
 def _check_spots(got_expr, expected, name, symbols):
+    decision = compare(got_expr, expected, points=_points(symbols, POINTS))
+    if decision.verdict == "equal":
+        return
+    if len(decision.values) != len(POINTS):
+        raise AssertionError(f"{name}: your expression could not be evaluated within the "
+                             f"grader's limits ({decision.reason})")
     m, s, n = symbols.values()
-    for mu, sigma, d in POINTS:
-        g, e = _at(got_expr, mu, sigma, d, symbols), _at(expected, mu, sigma, d, symbols)
-        if abs(g.imag) > 1e-12 or abs(g - e) > 1e-9 * max(1.0, abs(e)):
+    for (mu, sigma, d), (g, e) in zip(POINTS, decision.values, strict=True):
+        if _differs(g, e):
             raise AssertionError(f"{name} at {m} = {mu}, {s} = {sigma}, {n} = {d}: got "
-                                 f"{g.real:.6g}, expected {e.real:.6g}")
+                                 f"{_shown(g)}, expected {_shown(e)}")
 
 
 def _mean_mistakes(mu, sigma, d):

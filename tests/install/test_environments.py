@@ -66,7 +66,7 @@ def test_the_sandbox_shows_installations_at_neutral_paths(tmp_path: Path) -> Non
     site = Path(sysconfig.get_paths()["purelib"])
     env = python_environment(forbidden=[site / "not-a-real-course"], neutral=True)
     for path in [env.executable, *env.site_dirs, *env.home.split(":")]:
-        assert path.startswith((str(JAIL_ROOT), "/usr/")), path
+        assert path == "/usr" or path.startswith((str(JAIL_ROOT), "/usr/")), path
     assert env.masks == []  # a forbidden path that does not exist needs no mask
     hidden = site / "pip"  # stands for a course that lives inside an installation
     env = python_environment(forbidden=[hidden], neutral=True)

@@ -9,16 +9,22 @@ import pytest
 
 from autograder.gradebook import Gradebook
 
-RIGHT = {"mini-single": "a", "mini-multiple": ["a", "b", "c"], "mini-tf": True,
+# Hand-written answer files have no seed, so they name options by their text.
+MULTIPLE = ["Masked self-attention", "Encoder-decoder attention",
+            "Position-wise feed-forward network"]
+STEPS = ["Tokenize the text", "Map tokens to ids", "Look up embeddings",
+         "Run the encoder layers", "Apply the classification head"]
+RIGHT = {"mini-single": "[CLS]", "mini-multiple": MULTIPLE, "mini-tf": True,
          "mini-numeric": 8, "mini-symbolic": "d*mu^2", "mini-short": "[SEP]",
-         "mini-order": "a b c d e"}
+         "mini-order": STEPS}
 
 
 @pytest.fixture
 def answers(write_yaml) -> Path:
     write_yaml("answers/alice.yaml", {"quiz": "mini", "student": "alice", "answers": RIGHT})
     write_yaml("answers/bob.yaml", {"quiz": "mini", "answers": {
-        **RIGHT, "mini-multiple": "a c", "mini-numeric": 9, "mini-symbolic": "d*mu"}})
+        **RIGHT, "mini-multiple": [MULTIPLE[0], MULTIPLE[2]], "mini-numeric": 9,
+        "mini-symbolic": "d*mu"}})
     write_yaml("answers/carol.json", json.dumps({"quiz": "mini", "student": "carol",
                                                   "answers": {"mini-tf": False}}))
     write_yaml("answers/dave.yaml", "quiz: mini\nanswers:\n  mini-single: [a\n")
@@ -42,7 +48,8 @@ def test_each_student_becomes_a_submission_with_one_test_per_question(
     assert bob.score == pytest.approx(8 - 1 / 3 - 1 - 1)
     multiple = next(t for t in bob.tests if t.name == "mini-multiple")
     assert (multiple.status, multiple.score) == ("failed", pytest.approx(2 / 3))
-    assert "partial: answered a, c; correct: a) Masked self-attention" in multiple.output
+    assert ("partial: answered Masked self-attention; Position-wise feed-forward network; "
+            "correct: Masked self-attention; Encoder-decoder attention") in multiple.output
     assert carol.score == 0.0 and carol.tests[0].output == "not answered"
     assert "5 students" in out and "recorded in sqlite:///" in out
 
@@ -96,7 +103,7 @@ def test_json_output_uses_the_results_format(cli, mini: Path, answers: Path,
                                                           "erin"]
     assert data["submissions"][0]["tests"][0] == {
         "name": "mini-single", "score": 1.0, "max_score": 1.0, "status": "passed",
-        "output": "correct: answered a", "visibility": "public"}
+        "output": "correct: answered [CLS]", "visibility": "public"}
 
 
 def test_two_files_for_one_student_stop_the_batch_before_anything_is_recorded(
@@ -117,5 +124,5 @@ def test_take_with_answers_grades_one_file_without_prompting(cli, mini: Path, an
     assert rc == 0
     assert "✓ mini-single: 1/1" in text
     assert "◐ mini-multiple: 0.67/1" in text
-    assert "Score: 5.67/8 (bob, authored order)" in text
+    assert "Score: 5.67/8 (bob, options named by text)" in text
     assert json.loads(out.read_text())["score"] == pytest.approx(17 / 3)

@@ -12,6 +12,9 @@ from autograder.quiz.loader import load_quiz
 from autograder.quiz.scoring import multiple_fraction, score_answers, score_raw
 from autograder.quiz.shuffle import display_order
 
+STEPS = ["Tokenize the text", "Map tokens to ids", "Look up embeddings",
+         "Run the encoder layers", "Apply the classification head"]
+
 # A check-all-that-apply question with 5 options, of which a, b, c are correct.
 CORRECT = frozenset({0, 1, 2})
 N = 5
@@ -83,11 +86,17 @@ def test_letters_are_mapped_through_the_learners_shuffle(mini: Path) -> None:
 @pytest.mark.parametrize(
     ("qid", "answer", "status", "score"),
     [
-        ("mini-single", "a", "correct", 1.0),
-        ("mini-single", "b", "incorrect", 0.0),
-        ("mini-multiple", ["a", "b", "c"], "correct", 1.0),
-        ("mini-multiple", "a c", "partial", 2 / 3),
-        ("mini-multiple", "abcd", "partial", 2 / 3),
+        ("mini-single", "[CLS]", "correct", 1.0),
+        ("mini-single", "[sep]", "incorrect", 0.0),
+        ("mini-single", "a", "invalid", 0.0),  # a letter means nothing without a seed
+        ("mini-multiple", ["Masked self-attention", "Encoder-decoder attention",
+                           "Position-wise feed-forward network"], "correct", 1.0),
+        ("mini-multiple", ["Masked self-attention", "Position-wise feed-forward network"],
+         "partial", 2 / 3),
+        ("mini-multiple", ["Masked self-attention", "Encoder-decoder attention",
+                           "Position-wise feed-forward network", "A convolution over time"],
+         "partial", 2 / 3),
+        ("mini-multiple", "a b c", "invalid", 0.0),
         ("mini-multiple", "-", "incorrect", 0.0),
         ("mini-tf", True, "correct", 1.0),
         ("mini-tf", "f", "incorrect", 0.0),
@@ -100,14 +109,15 @@ def test_letters_are_mapped_through_the_learners_shuffle(mini: Path) -> None:
         ("mini-symbolic", "d*nu^2", "invalid", 0.0),
         ("mini-short", "  [sep] ", "correct", 1.0),
         ("mini-short", "CLS", "incorrect", 0.0),
-        ("mini-order", "a b c d e", "correct", 2.0),
-        ("mini-order", "b a c d e", "incorrect", 0.0),
-        ("mini-order", "a b c", "invalid", 0.0),
+        ("mini-order", STEPS, "correct", 2.0),
+        ("mini-order", [STEPS[1], STEPS[0], *STEPS[2:]], "incorrect", 0.0),
+        ("mini-order", "a b c d e", "invalid", 0.0),  # the solved order, by letter: no
+        ("mini-order", STEPS[:3], "invalid", 0.0),
         ("mini-single", "z", "invalid", 0.0),
         ("mini-single", None, "unanswered", 0.0),
     ],
 )
-def test_every_question_type_is_scored_in_authored_order_without_a_seed(
+def test_without_a_seed_every_question_type_is_scored_by_option_text(
         mini: Path, qid: str, answer: object, status: str, score: float) -> None:
     quiz = load_quiz(mini).quiz
     question = quiz.question(qid)
@@ -128,9 +138,10 @@ def test_an_invalid_answer_explains_what_was_expected(mini: Path) -> None:
 def test_option_feedback_is_returned_for_the_options_picked(mini: Path) -> None:
     question = load_quiz(mini).quiz.question("mini-multiple")
     assert question is not None
-    outcome = score_raw(question, "a d", seed=None, rule="net-correct")
+    outcome = score_raw(question, ["Masked self-attention", "A convolution over time"],
+                        seed=None, rule="net-correct")
     assert outcome.feedback == ("No convolutions in the Transformer.",)
-    assert outcome.correct_answer.startswith("a) Masked self-attention; b) ")
+    assert outcome.correct_answer.startswith("Masked self-attention; Encoder-decoder")
 
 
 def test_a_quiz_level_rule_applies_unless_the_question_overrides_it(mini: Path,
@@ -139,7 +150,8 @@ def test_a_quiz_level_rule_applies_unless_the_question_overrides_it(mini: Path,
     quiz = load_quiz(write_yaml("strict.yaml", text)).quiz
     question = quiz.question("mini-multiple")
     assert question is not None and quiz.rule_for(question) == "all-or-nothing"
-    assert score_raw(question, "a b", seed=None, rule=quiz.rule_for(question)).score == 0.0
+    picked = ["Masked self-attention", "Encoder-decoder attention"]
+    assert score_raw(question, picked, seed=None, rule=quiz.rule_for(question)).score == 0.0
 
 
 def test_a_whole_answer_file_is_scored_against_the_seed_it_records(mini: Path) -> None:
@@ -151,7 +163,7 @@ def test_a_whole_answer_file_is_scored_against_the_seed_it_records(mini: Path) -
         if q.type == "single":
             answers[q.id] = "abcd"[order.index(0)]
         elif q.type == "multiple":
-            answers[q.id] = ["abcd"[order.index(i)] for i in (0, 1, 2)]
+            answers[q.id] = ["abcdef"[order.index(i)] for i in (0, 1, 2)]
         elif q.type == "ordering":
             answers[q.id] = " ".join("abcde"[order.index(i)] for i in range(5))
     answers.update({"mini-tf": True, "mini-numeric": 8, "mini-symbolic": "d μ^2",

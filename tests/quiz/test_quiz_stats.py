@@ -86,7 +86,8 @@ def test_items_everyone_gets_right_have_no_correlation_and_say_why() -> None:
 def tf_class(write_yaml) -> tuple[Path, Path]:
     """The same class as answer files to a four-question true/false quiz."""
     questions = [{"id": q, "type": "true_false", "prompt": f"Statement {q}", "tags": ["t"],
-                  "source": "test", "explanation": "Because.", "answer": True}
+                  "source": "Homework 5 §1 Q1", "explanation": "Because.",
+                  "answer": True}
                  for q, _ in ITEMS]
     quiz = write_yaml("tf.yaml", {"id": "tf", "title": "TF", "source": "test",
                                   "questions": questions})

@@ -23,7 +23,7 @@ def question(qid: str, body: str) -> str:
   - id: {qid}
     prompt: A question
     tags: [bert]
-    source: Quiz-3 notes
+    source: "Quiz 3 notes, section 'masking procedure'"
     explanation: Because.
 """
     return common + textwrap.indent(textwrap.dedent(body), "    ")
@@ -81,15 +81,15 @@ def test_an_empty_explanation_is_rejected(write_yaml) -> None:
                       .replace("explanation: Because.", "explanation: '   '"))
     [message] = problems(path)
     assert f":{line_of(path, 'explanation:')}: question 'q1': field 'explanation': " \
-           "must not be empty" in message
+           "missing: say why the key is right" in message
 
 
 def test_a_single_choice_question_needs_exactly_one_correct_option(write_yaml) -> None:
     path = write_yaml("q.yaml", HEADER + question("q1", """\
         type: single
         options:
-          - {text: a, correct: true}
-          - {text: b, correct: true}
+          - {text: alpha, correct: true}
+          - {text: beta, correct: true}
     """))
     [message] = problems(path)
     assert f":{line_of(path, 'options:')}: question 'q1': field 'options':" in message
@@ -193,8 +193,8 @@ def test_the_attention_statistics_are_symbolic_questions_with_the_right_keys() -
 def test_an_unknown_topic_lists_the_topics_that_exist(cli) -> None:
     rc, _, err = cli("take", "transformers")
     assert rc == 2
-    assert "no quiz 'transformers' (topics: bert, hw5-concepts, hw5-math, sentiment-nli, " \
-           "transformer, word-embeddings)" in err
+    assert "no quiz 'transformers' (topics: bert, hw5-concepts, hw5-math, interview, " \
+           "sentiment-nli, transformer, word-embeddings)" in err
 
 
 def test_a_question_id_used_twice_in_one_file_is_reported_at_the_second_use(write_yaml) -> None:

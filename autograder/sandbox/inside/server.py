@@ -181,31 +181,33 @@ class Server:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed random, numpy and torch. (torch.manual_seed would also queue a lazy CUDA seed,
-    recording a stack trace each time: milliseconds per test. Seed CUDA only where it is.)"""
+    """Seed random, numpy and torch (where the sandbox has it). (torch.manual_seed would also
+    queue a lazy CUDA seed, recording a stack trace each time: milliseconds per test. Seed
+    CUDA only where it is.)"""
     import numpy as np
-    import torch
 
     random.seed(seed)
     np.random.seed(seed % (1 << 32))
-    torch.random.default_generator.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.random.default_generator.manual_seed(seed)
+        if torch.cuda.is_available():
+            torch.cuda.manual_seed_all(seed)
 
 
-def serve(rfd: int, wfd: int, spawn: dict[str, Any], missing: list[str]) -> int:
+def serve(rfd: int, wfd: int, spawn: dict[str, Any]) -> int:
     """Entry point in the grandchild. Returns the process exit code."""
-    import torch
-
-    torch.set_num_threads(1)
-    if spawn.get("device") == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+    torch = sys.modules.get("torch")  # imported by the zygote, unless numpy-only
+    if torch is not None:
+        torch.set_num_threads(1)
+        if spawn.get("device") == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
     server = Server(rfd, wfd)
     header, files = server.receive()
     seed_everything(int(header.get("seed", 0)))
     modules = server.load(header, files)
     if modules is None:
         return 0
-    server.send("ready", None, modules=modules, missing=missing)
+    server.send("ready", None, modules=modules)
     return server.loop()

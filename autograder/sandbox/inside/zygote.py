@@ -65,6 +65,9 @@ def build_namespaces(tmp_mb: int) -> list[str]:
                        ("/proc/self/gid_map", f"{gid} {gid} 1")):
         with open(path, "w") as f:
             f.write(text)
+    # Non-dumpable again at once: no process of the submission may ptrace this supervisor or
+    # open its /proc/<pid>/mem (its children inherit the flag, and harden() adds seccomp).
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     return missing
 
 
@@ -83,21 +86,37 @@ def child_main(req: dict[str, Any], rfd: int, wfd: int, outfd: int, pidfd: int) 
     os.dup2(null, 0)
     os.close(null)
     missing = build_namespaces(req["tmp_mb"]) if req.get("namespaces", True) else ["namespaces"]
+    setup_r, setup_w = os.pipe()
     gpid = os.fork()
     if gpid == 0:
         os.close(pidfd)
+        os.close(setup_r)
         os.setsid()  # a process group of its own: kill(0) cannot reach the supervisor
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if "namespaces" not in " ".join(missing) and not mount_private_tmp(req["tmp_mb"]):
             missing.append("private /tmp")
         os.chdir("/tmp")
+        import harden  # already imported by the zygote: free
+
+        missing += harden.harden()
+        # Reported before any student code runs, through a pipe the student never holds:
+        # what the isolation label says is the jail's word, not the student's.
+        os.write(setup_w, json.dumps(missing).encode())
+        os.close(setup_w)
         set_limits(req["rlimits"])
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         import server  # already imported by the zygote: free
 
-        code = server.serve(rfd, wfd, req, missing)
+        code = server.serve(rfd, wfd, req)
         os._exit(code)
-    os.write(pidfd, json.dumps({"gpid": gpid}).encode())
+    os.close(setup_w)
+    report = _read_all(setup_r)
+    os.close(setup_r)
+    try:
+        missing = [str(m)[:200] for m in json.loads(report)][:20]
+    except ValueError:
+        missing = ["the sandbox's setup did not finish"]
+    os.write(pidfd, json.dumps({"gpid": gpid, "missing": missing}).encode())
     os.close(pidfd)
     os.close(rfd)
     os.close(wfd)
@@ -112,6 +131,15 @@ def child_main(req: dict[str, Any], rfd: int, wfd: int, outfd: int, pidfd: int) 
     if os.WIFSIGNALED(status):
         os._exit(128 + os.WTERMSIG(status))
     os._exit(os.WEXITSTATUS(status) & 0xFF)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def _session_of(pid: int) -> int | None:
@@ -224,19 +252,27 @@ def main() -> None:
     drop_privileges(config["uid"], config["gid"])
     setup_path(config.get("python", {}))
     os.environ.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    module = "torch"
+    with_torch = config.get("torch", True)  # False: the assignment allows numpy only
+    module = "torch" if with_torch else "numpy"
     try:
-        import torch
+        if with_torch:
+            import torch
 
+            torch.set_num_threads(1)  # before any op: no thread pool to break across fork
         module = "numpy"
         import numpy  # noqa: F401
 
-        torch.set_num_threads(1)  # before any op: no thread pool exists to break across fork
         for module in config.get("preload", []):
             __import__(module)
+        module = "nlpgrade's sandbox code (wire, probes, server, harden)"
         _import_wire()
-        import probes  # noqa: F401
+        import harden
         import server  # noqa: F401
+
+        if with_torch:
+            import probes  # noqa: F401
+
+        harden.preload()
     except BaseException as exc:  # the environment cannot grade: say what is missing, and why
         ctl.send(json.dumps({
             "op": "broken", "module": getattr(exc, "name", None) or module,
@@ -246,8 +282,9 @@ def main() -> None:
     me = os.getpid()
     own_pidns = bool(config.get("own_pid_namespace"))
     sessions: set[int] | None = None if own_pidns else set()
+    torch_module = sys.modules.get("torch")
     ctl.send(json.dumps({"op": "ready", "pid": me, "uid": os.getuid(),
-                         "torch": torch.__version__}).encode())
+                         "torch": getattr(torch_module, "__version__", None)}).encode())
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(ctl, 1 << 16, 4)
@@ -271,17 +308,22 @@ def main() -> None:
                 os.close(pid_r)
                 try:
                     child_main(req, fds[0], fds[1], fds[2], pid_w)
+                except BaseException:  # the jail's own failure: say why, on the output pipe
+                    import traceback
+
+                    traceback.print_exc()
+                    sys.stderr.flush()
                 finally:
                     os._exit(SETUP_FAILED)
             os.close(pid_w)
             for fd in fds:
                 os.close(fd)
-            info = os.read(pid_r, 4096)
+            info = json.loads(_read_all(pid_r) or b"{}")
             os.close(pid_r)
-            gpid = json.loads(info)["gpid"] if info else None
             if sessions is not None:
                 sessions.add(pid)
-            ctl.send(json.dumps({"op": "spawned", "pid": pid, "gpid": gpid}).encode())
+            ctl.send(json.dumps({"op": "spawned", "pid": pid, "gpid": info.get("gpid"),
+                                 "missing": info.get("missing", ["setup"])}).encode())
         elif op == "wait":
             ctl.send(json.dumps({"op": "status", **wait_status(req["pid"],
                                                              req.get("timeout_s", 2.0))}).encode())
