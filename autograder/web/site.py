@@ -19,6 +19,7 @@ from autograder.web.accounts import Accounts, User
 from autograder.web.config import ServerConfig
 from autograder.web.dispatch import Grading
 from autograder.web.grades import Grades
+from autograder.web.mathtext import math_html
 from autograder.web.queue import UploadQueue
 from autograder.web.security import RateLimiter, csrf_token
 
@@ -34,6 +35,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["points"] = points
     env.filters["when"] = when
+    env.filters["math"] = math_html
     return env
 
 
