@@ -45,37 +45,53 @@ async def _csrf(client: httpx.AsyncClient, path: str) -> str:
     return match.group(1)
 
 
+def session(base: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base, follow_redirects=True, timeout=60)
+
+
+async def sign_in(client: httpx.AsyncClient, student: Student, password: str) -> None:
+    token = await _csrf(client, "/signin")
+    await client.post("/signin", data={"login": student.login, "password": password,
+                                       "csrf": token})
+
+
+async def upload(client: httpx.AsyncClient, student: Student) -> None:
+    """Upload masking (signed in); sets `upload_id` once the server has accepted it."""
+    token = await _csrf(client, "/a/masking")
+    student.submitted_at = time.monotonic()
+    reply = await client.post("/a/masking/submit", data={"csrf": token}, files={
+        "file:masking.py": ("masking.py", student.source, "text/x-python")})
+    match = UPLOAD.search(reply.url.path)
+    if match is None:
+        raise RuntimeError(f"{student.login}: upload refused ({reply.status_code})")
+    student.upload_id = int(match.group(1))
+
+
 async def submit(base: str, student: Student, password: str) -> None:
-    """Sign in and upload; sets `upload_id` once the server has accepted the upload."""
-    async with httpx.AsyncClient(base_url=base, follow_redirects=True, timeout=60) as client:
-        token = await _csrf(client, "/signin")
-        await client.post("/signin", data={"login": student.login, "password": password,
-                                           "csrf": token})
-        token = await _csrf(client, "/a/masking")
-        student.submitted_at = time.monotonic()
-        reply = await client.post("/a/masking/submit", data={"csrf": token}, files={
-            "file:masking.py": ("masking.py", student.source, "text/x-python")})
-        match = UPLOAD.search(reply.url.path)
-        if match is None:
-            raise RuntimeError(f"{student.login}: upload refused ({reply.status_code})")
-        student.upload_id = int(match.group(1))
+    """Sign in and upload."""
+    async with session(base) as client:
+        await sign_in(client, student, password)
+        await upload(client, student)
 
 
-async def wait_feedback(base: str, student: Student, password: str, *,
-                        poll_s: float = 0.05, timeout_s: float = 300.0) -> None:
+async def wait_feedback(client: httpx.AsyncClient, student: Student, *, poll_s: float = 0.05,
+                        timeout_s: float = 300.0) -> None:
     """Poll the upload's status fragment as the page does until the feedback replaces it."""
-    async with httpx.AsyncClient(base_url=base, follow_redirects=True, timeout=60) as client:
-        token = await _csrf(client, "/signin")
-        await client.post("/signin", data={"login": student.login, "password": password,
-                                           "csrf": token})
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            page = await client.get(f"/uploads/{student.upload_id}/status")
-            if page.status_code == 200 and "hx-trigger" not in page.text:
-                student.graded_at = time.monotonic()
-                return
-            await asyncio.sleep(poll_s)
-        raise TimeoutError(f"{student.login}: no feedback within {timeout_s:.0f} s")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page = await client.get(f"/uploads/{student.upload_id}/status")
+        if page.status_code == 200 and "hx-trigger" not in page.text:
+            student.graded_at = time.monotonic()
+            return
+        await asyncio.sleep(poll_s)
+    raise TimeoutError(f"{student.login}: no feedback within {timeout_s:.0f} s")
+
+
+async def submit_and_wait(base: str, student: Student, password: str) -> None:
+    async with session(base) as client:
+        await sign_in(client, student, password)
+        await upload(client, student)
+        await wait_feedback(client, student)
 
 
 async def submit_all(base: str, students: list[Student], password: str, *,

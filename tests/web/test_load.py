@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from autograder.gradebook import Gradebook, SubmissionRow
 from autograder.web.tables import UploadRow
 
-from .load import EXAMPLES, Student, make_students, submit_all
+from .load import EXAMPLES, make_students, submit_all
 from .server import Server, add_users
 
 STUDENTS = 200
