@@ -15,8 +15,7 @@ from pathlib import Path
 from autograder.commands.common import add_course
 from autograder.course import find_course_root
 from autograder.gradebook import Gradebook, default_url, safe_url
-from autograder.web.accounts import AccountError, Accounts
-from autograder.web.roster import import_roster, write_credentials
+from autograder.web.config import require_web
 from autograder.yamlfile import ConfigError
 
 
@@ -42,6 +41,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    try:
+        require_web("roster")
+        from autograder.web.accounts import AccountError, Accounts
+        from autograder.web.roster import import_roster, write_credentials
+    except ConfigError as err:
+        print(f"error: {err}")
+        return 2
     try:
         url = args.db or default_url(find_course_root(args.course))
         gradebook = Gradebook(url)

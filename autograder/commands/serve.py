@@ -16,11 +16,16 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.commands.common import add_course
 from autograder.course import find_course_root, list_assignments
 from autograder.gradebook import default_url, safe_url
+from autograder.web.config import ServerConfig, require_web
 from autograder.yamlfile import ConfigError
+
+if TYPE_CHECKING:
+    from autograder.web.site import Site
 
 DEMO_STAFF = [("instructor", "Ines Instructor", "instructor"), ("ta", "Theo TA", "ta")]
 DEMO_SLUG = "masking"
@@ -82,9 +87,7 @@ def warm_list(course: Path, given: str | None, workers: int) -> tuple[str, ...]:
     return tuple(dated[:1])
 
 
-def build_config(args: argparse.Namespace) -> tuple[object, Path]:
-    from autograder.web.config import ServerConfig
-
+def build_config(args: argparse.Namespace) -> tuple[ServerConfig, Path]:
     course = find_course_root(args.course)
     if args.demo:
         data = Path(tempfile.mkdtemp(prefix="nlpgrade-demo-"))
@@ -103,12 +106,9 @@ def build_config(args: argparse.Namespace) -> tuple[object, Path]:
     return config, course
 
 
-def seed_demo(site: object, course: Path, base: str) -> str:
+def seed_demo(site: Site, course: Path, base: str) -> str:
     """Demo users (staff, and the example students of masking with their uploads queued);
     returns the instructor's sign-in link."""
-    from autograder.web.site import Site
-
-    assert isinstance(site, Site)
     accounts = site.accounts
     for login, name, role in DEMO_STAFF:
         accounts.upsert(login, name=name, role=role)
@@ -130,17 +130,18 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("nlpgrade").setLevel(logging.INFO)
     try:
+        require_web("serve")
         config, course = build_config(args)
         from autograder.web.app import build_site, create_app
 
-        site = build_site(config)  # type: ignore[arg-type]
-        app = create_app(config, site=site)  # type: ignore[arg-type]
+        site = build_site(config)
+        app = create_app(config, site=site)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     base = f"http://{args.host}:{args.port}{args.root_path}"
     print(f"nlpgrade serve: {course} · gradebook {safe_url(site.config.db_url)} · "
-          f"{'Dask ' + args.scheduler if args.scheduler else str(config.workers) + ' workers'}"  # type: ignore[attr-defined]
+          f"{'Dask ' + args.scheduler if args.scheduler else str(config.workers) + ' workers'}"
           f" · {base}/", flush=True)
     if args.demo:
         link = seed_demo(site, course, base)

@@ -49,3 +49,20 @@ class ServerConfig:
         with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(secrets.token_urlsafe(48))
         return path.read_text(encoding="ascii").strip()
+
+
+WEB_MODULES = {"starlette": "starlette", "uvicorn": "uvicorn", "multipart": "python-multipart",
+               "argon2": "argon2-cffi", "itsdangerous": "itsdangerous"}
+
+
+def require_web(command: str) -> None:
+    """ConfigError naming the install command when the `web` extra is not installed."""
+    import importlib.util
+
+    from autograder.yamlfile import ConfigError
+
+    missing = [pkg for module, pkg in WEB_MODULES.items()
+               if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ConfigError(f"`nlpgrade {command}` needs {', '.join(missing)}: install the "
+                          "website's extra with pip install 'nlpgrade[web]'")

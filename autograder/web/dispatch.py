@@ -278,29 +278,37 @@ class ClusterDispatcher(Grading):
     """`--scheduler ADDRESS`: batches of queued uploads graded on a Dask cluster."""
 
     def run(self) -> None:
-        from autograder.grading.distributed import grade_on_cluster
-        from autograder.yamlfile import ConfigError
-
-        assert self.config.scheduler is not None
         while not self._stop.is_set():
             pending = {s: n for s, n in self.queue.pending().items() if n}
             if not pending:
                 self._wait_wake()
                 continue
-            slug = next(iter(pending))
-            batch = self._claim_batch(slug)
-            by_student = {c.upload.student: c for c in batch}
-            todo = [(c.upload.student, self.spool(c)) for c in batch]
-            try:
-                grade_on_cluster(self.job(slug), todo, scheduler=self.config.scheduler,
-                                 on_result=lambda r: self.record(by_student.pop(r.student), r))
-                self.problems.pop(slug, None)
-            except (ConfigError, OSError) as err:
-                self.problems[slug] = f"the Dask cluster cannot grade {slug}: {err}"
-                log.error("%s", self.problems[slug])
-                for claimed in by_student.values():
-                    self.queue.release(claimed.upload.id)
-                self._stop.wait(RETRY_AFTER_S)
+            self._grade_batch(next(iter(pending)))
+
+    def _grade_batch(self, slug: str) -> None:
+        from autograder.grading.distributed import grade_on_cluster
+        from autograder.yamlfile import ConfigError
+
+        assert self.config.scheduler is not None
+        batch = self._claim_batch(slug)
+        by_student = {c.upload.student: c for c in batch}
+        todo = [(c.upload.student, self.spool(c)) for c in batch]
+
+        def on_result(result: SubmissionResult) -> None:
+            claimed = by_student.pop(result.student, None)
+            if claimed is not None:  # results are matched by student: one each per batch
+                self.record(claimed, result)
+
+        try:
+            grade_on_cluster(self.job(slug), todo, scheduler=self.config.scheduler,
+                             on_result=on_result)
+            self.problems.pop(slug, None)
+        except (ConfigError, OSError) as err:
+            self.problems[slug] = f"the Dask cluster cannot grade {slug}: {err}"
+            log.error("%s", self.problems[slug])
+            for claimed in by_student.values():
+                self.queue.release(claimed.upload.id)
+            self._stop.wait(RETRY_AFTER_S)
 
     def _wait_wake(self) -> bool:
         ready = wait([self._wake_r], timeout=POLL_S)

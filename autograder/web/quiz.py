@@ -26,9 +26,16 @@ from autograder.quiz.itemstats import analyse
 from autograder.quiz.loader import QuizError, QuizFile, load_quiz
 from autograder.quiz.paths import all_quiz_files
 from autograder.quiz.records import assignment_name, submission_result
-from autograder.quiz.reviewstate import ReviewState, automatic_rating
 from autograder.quiz.render import input_hint
-from autograder.quiz.schema import AnyQuestion, MultipleChoice, Ordering, Quiz, SingleChoice, TrueFalse
+from autograder.quiz.reviewstate import ReviewState, automatic_rating
+from autograder.quiz.schema import (
+    AnyQuestion,
+    MultipleChoice,
+    Ordering,
+    Quiz,
+    SingleChoice,
+    TrueFalse,
+)
 from autograder.quiz.scoring import Outcome, format_points, score_answers
 from autograder.quiz.shuffle import display_order
 from autograder.web.accounts import User

@@ -114,7 +114,7 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append([kind, message])
 
 
-def render(request: Request, template: str, status_code: int = 200,
+def render(request: Request, template: str, *, status_code: int = 200,
            **context: Any) -> HTMLResponse:
     s = site(request)
     user = context.pop("user", None) or current_user(request)

@@ -51,7 +51,7 @@ def table(s: Site, assignment: Assignment) -> list[dict[str, object]]:
     """One row per student of the roster (and anyone the gradebook has a grade for)."""
     history = s.grades.attempts(assignment)
     people = {u.login: u.name for u in s.accounts.all(role="student")}
-    rows = []
+    rows: list[dict[str, object]] = []
     for login in sorted(set(people) | set(history)):
         views = history.get(login, [])
         chosen = counted(views, assignment.manifest.counts)

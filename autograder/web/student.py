@@ -6,6 +6,8 @@ another student's id gets 404, exactly like an id that does not exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,7 +25,7 @@ from autograder.web.uploads import FIELD_PREFIX, Incoming, UploadError, check, l
 
 def overview(s: Site, user: User) -> list[dict[str, object]]:
     """One row per assignment: deadline, late rule, the counted grade, the last upload."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for slug in s.slugs():
         assignment = s.assignment(slug)
         views = s.grades.history(assignment, user.login)
@@ -125,10 +127,10 @@ def feedback(s: Site, slug: str, student: str, view: AttemptView) -> dict[str, o
     return feedback_context(result, title=assignment.manifest.title, slug=slug)
 
 
-def upload_state(request: Request, user: User) -> dict[str, object]:
+def upload_state(request: Request, user: User) -> dict[str, Any]:
     s = site(request)
     upload = own_upload(request, user)
-    state: dict[str, object] = {"upload": upload, "files": s.queue.files(upload),
+    state: dict[str, Any] = {"upload": upload, "files": s.queue.files(upload),
                                 "a": s.assignment(upload.assignment), "view": None,
                                 "ahead": s.queue.ahead_of(upload)}
     if upload.attempt is not None:

@@ -5,16 +5,29 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from autograder.web.app import create_app
+from autograder.commands.serve import seed_demo
+from autograder.web.app import build_site, create_app
 from autograder.web.site import Site
 
-from .conftest import PASSWORD, csrf_of, example, fake_grade, result_for, upload
+from .conftest import (
+    PASSWORD,
+    REPO,
+    csrf_of,
+    example,
+    fake_grade,
+    make_config,
+    result_for,
+    upload,
+)
 
 Client = Callable[[str | None], TestClient]
 
@@ -233,3 +246,35 @@ def test_a_sign_in_link_works_once_and_never_on_a_plain_get(site: Site, client_f
     assert client.post(f"/signin/link/{token}", data={"csrf": csrf}).url.path == "/account"
     again = client_for(None)
     assert again.get(f"/signin/link/{token}").status_code == 404
+
+
+def test_the_demo_seeds_users_and_uploads_and_signs_them_in_with_one_click(
+        tmp_path: Path, client_for: Client) -> None:
+    assert client_for("alice").get("/demo").status_code == 404  # only with --demo
+    (tmp_path / "demo").mkdir()
+    config = make_config(tmp_path / "demo", demo=True)
+    demo = build_site(config)
+    link = seed_demo(demo, REPO, "http://127.0.0.1:8000")
+    assert "/signin/link/" in link
+    assert {u.login for u in demo.accounts.all()} >= {"instructor", "ta", "alice", "carol"}
+    assert demo.queue.pending()["masking"] == 6  # every example with a masking.py
+    with TestClient(create_app(config, site=demo)) as client:
+        page = client.get("/demo")
+        assert "Sign in as carol" in page.text
+        reply = client.post("/demo/instructor", data={"csrf": csrf_of(client, "/demo")})
+        assert reply.url.path == "/staff" and "Course staff" in reply.text
+    demo.gradebook.close()
+
+
+def test_roster_import_on_the_command_line(tmp_path: Path) -> None:
+    roster = tmp_path / "students.csv"
+    roster.write_text("id,name,email\nalice,Alice,alice@x.edu\nbob,Bob,bob@x.edu\n")
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "roster", "import",
+                           str(roster), "--db", url, "--course", str(REPO)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 users" in done.stdout and "2 sign-in links written to" in done.stdout
+    rows = list(csv.DictReader((tmp_path / "students.credentials.csv").open()))
+    assert [r["id"] for r in rows] == ["alice", "bob"]
+    assert all(r["sign_in_link"].startswith("http://127.0.0.1:8000/signin/link/") for r in rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from autograder.web.app import build_site, create_app
@@ -55,3 +56,22 @@ def test_uploads_wait_in_the_database_and_the_next_server_grades_them(tmp_path: 
     assert "65 <small>/ 77 points" in pages[ids[1]]  # the report's own feedback markup
     assert "mask after the softmax" in pages[ids[1]]  # the test's teaching message
     live.gradebook.close()
+
+
+@pytest.mark.slow
+def test_with_a_scheduler_the_queue_is_graded_on_a_dask_cluster(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster:
+        config = make_config(tmp_path, grade=True, scheduler=str(cluster.scheduler_address))
+        site = build_site(config)
+        add_people(site)
+        with TestClient(create_app(config, site=site)) as client:
+            sign_in(client, "bob")
+            ids = [upload(client, {"masking.py": ("masking.py", example(who))})[0]
+                   for who in ("carol", "dave")]
+            wait_graded(client, [i for i in ids if i is not None])
+        history = site.grades.history(site.assignment("masking"), "bob")
+        assert sorted(v.score or 0 for v in history) == [61.0, 65.0]
+        site.gradebook.close()
