@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_UPLOAD_BYTES = 8 << 20  # one request: every file of a minbert submission, with room
@@ -28,7 +28,6 @@ class ServerConfig:
     session_days: float = 14.0
     signin_failures: tuple[int, int, float] = (10, 50, 900.0)  # per account, per IP, window s
     max_upload_bytes: int = MAX_UPLOAD_BYTES
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def spool(self) -> Path:

@@ -87,11 +87,12 @@ async def wait_feedback(client: httpx.AsyncClient, student: Student, *, poll_s: 
     raise TimeoutError(f"{student.login}: no feedback within {timeout_s:.0f} s")
 
 
-async def submit_and_wait(base: str, student: Student, password: str) -> None:
+async def submit_and_wait(base: str, student: Student, password: str, *,
+                          poll_s: float = 0.05) -> None:
     async with session(base) as client:
         await sign_in(client, student, password)
         await upload(client, student)
-        await wait_feedback(client, student)
+        await wait_feedback(client, student, poll_s=poll_s)
 
 
 async def submit_all(base: str, students: list[Student], password: str, *,

@@ -156,6 +156,11 @@ def test_uploads_are_checked_before_they_are_queued(site: Site, client_for: Clie
         upload_id, page = upload(alice, files)
         assert upload_id is None and "Not submitted" in page and reason in page, reason
     assert site.queue.pending() == {}
+    notebook = (REPO / "assignments/masking/masking.ipynb").read_bytes()
+    upload_id, _ = upload(alice, {"masking.py": ("my work.ipynb", notebook)})
+    assert upload_id is not None  # the notebook instead of the .py, stored as such
+    assert [f.name for f in site.queue.files(site.queue.get(upload_id))] == [  # type: ignore[arg-type]
+        "masking.ipynb"]
     minbert = {m: (m, example("alice", "minbert", m))
                for m in ("bert.py", "optimizer.py", "classifier.py")}
     upload_id, _ = upload(alice, minbert, "minbert")  # several files in one submission
@@ -246,6 +251,10 @@ def test_a_sign_in_link_works_once_and_never_on_a_plain_get(site: Site, client_f
     assert client.post(f"/signin/link/{token}", data={"csrf": csrf}).url.path == "/account"
     again = client_for(None)
     assert again.get(f"/signin/link/{token}").status_code == 404
+    client.post("/account/password", data={"csrf": csrf_of(client, "/account"),
+                                            "password": "a new passphrase", "again":
+                                            "a new passphrase"})
+    assert site.accounts.verify_password("bob", "a new passphrase") is not None
 
 
 def test_the_demo_seeds_users_and_uploads_and_signs_them_in_with_one_click(
