@@ -227,9 +227,9 @@ class PoolDispatcher(Grading):
             if count <= 0 or self._retry_at.get(slug, 0.0) > now:
                 continue
             serving = [live for live in self.live if live.slug == slug]
-            spare = not any(live.waiting or not live.slot.asked for live in serving)
-            if serving and not (spare and len(self.live) < self.config.workers):
-                continue
+            all_busy = not any(live.waiting or not live.slot.asked for live in serving)
+            if serving and not (all_busy and len(self.live) < self.config.workers):
+                continue  # its workers keep up, or there is no room for another
             if len(self.live) < self.config.workers:
                 self._start(slug)
                 continue
