@@ -108,6 +108,21 @@ class RemoteObject:
             peak_bytes=_int_or_none(probe.get("peak_bytes")),
             probe_error=str(probe["error"]) if probe.get("error") else None)
 
+    def _measure(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Call, with the kernel's CPU time and peak memory of the submission around it."""
+        from autograder.measure import Measured
+
+        self._check_alive()
+        child = self._session.child
+        assert child is not None and child.gpid is not None
+        zygote = self._session.zygote
+        before = zygote.usage(child.gpid, reset=True)
+        result = self(*args, **kwargs)
+        after = zygote.usage(child.gpid)
+        return Measured(result=result, cpu_s=max(0.0, after["cpu_s"] - before["cpu_s"]),
+                        peak_bytes=max(0, after["hwm"] - before["rss"])
+                        if before["reset_ok"] else None)
+
     def __repr__(self) -> str:
         return f"<remote {self._type_name}: {self._label}>"
 

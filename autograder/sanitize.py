@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -67,21 +68,34 @@ def student_id(raw: str) -> str:
     return f"{value[:STUDENT_ID_MAX - 12] or 'student'}~{digest}"
 
 
-def clean_test(test: TestResult) -> TestResult:
+def redact(text: str, hide: Sequence[str]) -> str:
+    """`text` without the grader's own paths (the course, the home folder, the environment):
+    what a student reads names none of them."""
+    for path in sorted((p for p in hide if p not in GENERIC), key=len, reverse=True):
+        text = text.replace(path, "…")
+    return text
+
+
+GENERIC = {"", "/", "/usr", "/usr/local", "/root", "/home", "/opt", "/tmp"}  # name no one
+
+
+def clean_test(test: TestResult, hide: Sequence[str] = ()) -> TestResult:
     return replace(test, name=clean_field(test.name, "name"),
-                   output=clean_field(test.output, "output"))
+                   output=redact(clean_field(test.output, "output"), hide))
 
 
-def clean_result(result: SubmissionResult) -> SubmissionResult:
-    """Every string of a result, cleaned and capped (the student id included)."""
+def clean_result(result: SubmissionResult, *, hide: Sequence[str] = ()) -> SubmissionResult:
+    """Every string of a result, cleaned and capped (the student id included); `hide`:
+    host paths removed from what the student reads (never from `diagnostics`, which is the
+    instructor's)."""
     return replace(
         result,
         student=student_id(result.student),
-        message=clean_field(result.message, "message"),
+        message=redact(clean_field(result.message, "message"), hide),
         stdout=clean_field(result.stdout, "stdout"),
         isolation=clean_field(result.isolation, "isolation"),
         diagnostics=clean_field(result.diagnostics, "diagnostics"),
-        tests=[clean_test(t) for t in result.tests],
+        tests=[clean_test(t, hide) for t in result.tests],
     )
 
 

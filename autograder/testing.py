@@ -16,6 +16,9 @@ import numpy as np
 import pytest
 import torch
 
+# Complexity measured from outside the student's process (the kernel's CPU time and peak
+# memory) is in autograder/measure.py; it is part of this test API.
+from autograder.measure import Measured, assert_grows_linearly, cheapest, measure
 from autograder.sandbox.errors import StudentError
 
 __all__ = [
@@ -304,3 +307,8 @@ def source_of(student: Any, module: str | None = None) -> str:
             raise ValueError(f"source_of: name a module, one of {sorted(sources)}")
         return next(iter(sources.values()))
     return sources[module]
+
+
+
+__all__ = ["Instrumented", "Measured", "assert_close", "assert_equal", "assert_grows_linearly",
+           "cheapest", "instrument", "measure", "points", "source_of", "student_raises"]

@@ -7,21 +7,23 @@ The model of HW5 §2, for t = 1 .. T (time indices are 1-based, as in the handou
     z_t = W_hh h_{t-1} + W_hx x_t
     h_t = ψ(z_t)                      ψ = identity (tanh in the extra credit)
     o_t = W_yh h_t
-    ŷ_t = softmax(o_t)
+    ŷ_t = σ(o_t)                      σ = softmax
     J_t = -Σ_i y_{t,i} log ŷ_{t,i}    J = Σ_t J_t
 
 Shapes (no batch dimension): x_t ∈ R^{n_x}, h_t ∈ R^{n_h}, y_t ∈ R^{n_y};
-W_hx is (n_h, n_x), W_hh is (n_h, n_h), W_yh is (n_y, n_h). A sequence is stored as a tensor
-with time first: xs[t-1] = x_t, ys[t-1] = y_t, hs[t] = h_t (hs[0] = h_0).
+W_hx is (n_h, n_x), W_hh is (n_h, n_h), W_yh is (n_y, n_h). A sequence is stored as a numpy
+array with time first: xs[t-1] = x_t, ys[t-1] = y_t, hs[t] = h_t (hs[0] = h_0).
 
-The gradients are written by hand: no autograd (README, "Rules").
+The gradients are written by hand, with numpy: the grader runs this module where numpy is the
+only package installed, so there is no autograd to call (README, "Rules").
 """
 
 from __future__ import annotations
 
-import torch
+import numpy as np
 
 __all__ = [
+    "softmax",
     "rnn_forward",
     "cross_entropy",
     "grad_o",
@@ -33,13 +35,28 @@ __all__ = [
 ]
 
 
+def softmax(o: np.ndarray, axis: int = -1) -> np.ndarray:
+    """σ(o)_i = exp(o_i) / Σ_j exp(o_j), along `axis` (given: nothing to implement here).
+
+    Subtracting max_j o_j first leaves σ unchanged and keeps exp from overflowing.
+
+    Args:
+        o: logits, any shape.
+        axis: the axis of the classes.
+
+    Returns:
+        An array of the shape and dtype of `o`, summing to 1 along `axis`.
+    """
+    e = np.exp(o - o.max(axis=axis, keepdims=True))  # same shape as o
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def rnn_forward(
-    xs: torch.Tensor, h0: torch.Tensor, W_hx: torch.Tensor, W_hh: torch.Tensor,
-    W_yh: torch.Tensor,
-) -> tuple[torch.Tensor, torch.Tensor]:
+    xs: np.ndarray, h0: np.ndarray, W_hx: np.ndarray, W_hh: np.ndarray, W_yh: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Run the RNN of HW5 §2 with ψ = identity (README §1).
 
-        z_t = W_hh h_{t-1} + W_hx x_t,   h_t = z_t,   ŷ_t = softmax(W_yh h_t)
+        z_t = W_hh h_{t-1} + W_hx x_t,   h_t = z_t,   ŷ_t = σ(W_yh h_t)
 
     Args:
         xs: (T, n_x) inputs, xs[t-1] = x_t.
@@ -50,12 +67,12 @@ def rnn_forward(
         hs: (T+1, n_h) states with hs[0] = h_0 and hs[t] = h_t.
         y_hats: (T, n_y) predictions, y_hats[t-1] = ŷ_t (each row sums to 1).
     """
-        # Step 1: z_t = W_hh h_{t-1} + W_hx x_t, and h_t = ψ(z_t) = z_t.
+    # Step 1: for t = 1..T, z_t = W_hh h_{t-1} + W_hx x_t and h_t = ψ(z_t) = z_t.
     # Step 2: o_t = W_yh h_t for every t at once, then a softmax over the classes.
     raise NotImplementedError("rnn_forward: see README §1")
 
 
-def cross_entropy(y_hats: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
+def cross_entropy(y_hats: np.ndarray, ys: np.ndarray) -> float:
     """The loss of HW5 §2, summed over time and classes (README §2).
 
         J = Σ_t J_t = -Σ_t Σ_i y_{t,i} log ŷ_{t,i}
@@ -65,12 +82,12 @@ def cross_entropy(y_hats: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
         ys: (T, n_y) targets y_t, one-hot or distributions.
 
     Returns:
-        J as a 0-dim tensor (a sum, not a mean).
+        J as a float (a sum, not a mean).
     """
     raise NotImplementedError("cross_entropy: see README §2")
 
 
-def grad_o(y_hat_t: torch.Tensor, y_t: torch.Tensor) -> torch.Tensor:
+def grad_o(y_hat_t: np.ndarray, y_t: np.ndarray) -> np.ndarray:
     """∂J_t/∂o_t, the gradient of the loss at step t w.r.t. the logits (HW5 §2.2.1, README §3).
 
         ∂J_t/∂o_t = ŷ_t - y_t          (y_t sums to 1)
@@ -79,19 +96,19 @@ def grad_o(y_hat_t: torch.Tensor, y_t: torch.Tensor) -> torch.Tensor:
         y_hat_t: (n_y,) prediction ŷ_t. y_t: (n_y,) target.
 
     Returns:
-        (n_y,) tensor.
+        (n_y,) array.
     """
     raise NotImplementedError("grad_o: see README §3")
 
 
-def grad_h(g_o_t: torch.Tensor, W_yh: torch.Tensor, W_hh: torch.Tensor, t: int,
-           i: int) -> torch.Tensor:
+def grad_h(g_o_t: np.ndarray, W_yh: np.ndarray, W_hh: np.ndarray, t: int,
+           i: int) -> np.ndarray:
     """∂J_t/∂h_i, how the loss at step t depends on the state at step i (HW5 §2.2.2, README §4).
 
     J_t depends on h_i only through h_t = W_hh^{t-i} h_i + (terms without h_i), so
 
-        ∂J_t/∂h_i = (W_hhᵀ)^{t-i} W_yhᵀ ∂J_t/∂o_t      for 1 <= i <= t
-        ∂J_t/∂h_i = 0                                  for i > t (the past ignores the future)
+        ∂J_t/∂h_i = (W_hhᵀ)^{t-i} W_yhᵀ g_{o_t}      for 1 <= i <= t, g_{o_t} = ∂J_t/∂o_t
+        ∂J_t/∂h_i = 0                               for i > t (the past ignores the future)
 
     Args:
         g_o_t: (n_y,) the gradient ∂J_t/∂o_t.
@@ -99,7 +116,7 @@ def grad_h(g_o_t: torch.Tensor, W_yh: torch.Tensor, W_hh: torch.Tensor, t: int,
         t: the step of the loss, t >= 1. i: the step of the state, i >= 1.
 
     Returns:
-        (n_h,) tensor.
+        (n_h,) array.
 
     Raises:
         ValueError: if t < 1 or i < 1 (time is 1-based).
@@ -109,46 +126,45 @@ def grad_h(g_o_t: torch.Tensor, W_yh: torch.Tensor, W_hh: torch.Tensor, t: int,
     raise NotImplementedError("grad_h: see README §4")
 
 
-def grad_Whh_t(g_hs: torch.Tensor, hs: torch.Tensor, t: int) -> torch.Tensor:
+def grad_Whh_t(g_hs: np.ndarray, hs: np.ndarray, t: int) -> np.ndarray:
     """∂J_t/∂W_hh, the gradient of the loss at one step (HW5 §2.2.3, README §5).
 
     W_hh is used at every step i <= t, in z_i = W_hh h_{i-1} + ...; with ψ = identity,
-    ∂J_t/∂z_i = ∂J_t/∂h_i, so
+    ∂J_t/∂z_i = ∂J_t/∂h_i = g_{h_i}, so
 
-        ∂J_t/∂W_hh = Σ_{i=1}^{t} (∂J_t/∂h_i) h_{i-1}ᵀ        (a sum of outer products)
+        ∂J_t/∂W_hh = Σ_{i=1}^{t} g_{h_i} h_{i-1}ᵀ        (a sum of outer products)
 
     Args:
-        g_hs: (T, n_h) with g_hs[i-1] = ∂J_t/∂h_i (rows i > t are zero).
+        g_hs: (T, n_h) with g_hs[i-1] = g_{h_i} = ∂J_t/∂h_i (rows i > t are zero).
         hs: (T+1, n_h) states from rnn_forward, hs[i] = h_i and hs[0] = h_0.
         t: the step of the loss, 1 <= t <= T.
 
     Returns:
-        (n_h, n_h) tensor, laid out like W_hh.
+        (n_h, n_h) array, laid out like W_hh.
     """
     # Step 1: the rows i = 1..t: ∂J_t/∂h_i and the state h_{i-1} that W_hh multiplied.
     # Step 2: Σ_i g_i h_{i-1}ᵀ as one matrix product.
     raise NotImplementedError("grad_Whh_t: see README §5")
 
 
-def grad_Whh(xs: torch.Tensor, ys: torch.Tensor, h0: torch.Tensor, W_hx: torch.Tensor,
-             W_hh: torch.Tensor, W_yh: torch.Tensor) -> torch.Tensor:
-    """∂J/∂W_hh = Σ_t ∂J_t/∂W_hh, from the per-step pieces (HW5 §2.2.4, README §6).
+def grad_Whh(xs: np.ndarray, ys: np.ndarray, h0: np.ndarray, W_hx: np.ndarray,
+             W_hh: np.ndarray, W_yh: np.ndarray) -> np.ndarray:
+    """∂J/∂W_hh = Σ_t g_{W_hh,t}, from the per-step pieces (HW5 §2.2.4, README §6).
 
-    Use rnn_forward, grad_o, grad_h and grad_Whh_t. (This direct sum costs O(T²) products;
-    bptt in README §7 gets every gradient in O(T).)
+    g_{W_hh,t} = ∂J_t/∂W_hh. Use rnn_forward, grad_o, grad_h and grad_Whh_t. (This direct sum
+    costs O(T²) products; bptt in README §7 gets every gradient in O(T).)
 
     Args:
         xs: (T, n_x). ys: (T, n_y). h0: (n_h,). W_hx, W_hh, W_yh: as in rnn_forward.
 
     Returns:
-        (n_h, n_h) tensor.
+        (n_h, n_h) array.
     """
     raise NotImplementedError("grad_Whh: see README §6")
 
 
-def bptt(xs: torch.Tensor, ys: torch.Tensor, h0: torch.Tensor, W_hx: torch.Tensor,
-         W_hh: torch.Tensor, W_yh: torch.Tensor, activation: str = "identity",
-         ) -> dict[str, torch.Tensor]:
+def bptt(xs: np.ndarray, ys: np.ndarray, h0: np.ndarray, W_hx: np.ndarray, W_hh: np.ndarray,
+         W_yh: np.ndarray, activation: str = "identity") -> dict[str, np.ndarray]:
     """Every gradient of J in one backward sweep: backpropagation through time (README §7).
 
     Run forward once, keeping z_t and h_t. Then walk back from t = T to 1 carrying

@@ -8,6 +8,7 @@ of them for each submission it is handed, against that submission's sandbox.
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
 import sys
 import time
@@ -75,6 +76,10 @@ class GradingPlugin:
         self.on_result = on_result
         self.problems: list[str] = []
         self.current: Current | None = None
+        # Paths of this machine that feedback must not show (a grader-side exception can
+        # name them): the course, the home folder, the Python installation.
+        self.host_paths = sorted({str(assignment.course), str(assignment.course.resolve()),
+                                  os.path.expanduser("~"), sys.prefix, sys.base_prefix})
         self._reference: Any = None
 
     # --- fixtures -----------------------------------------------------------------------------
@@ -185,7 +190,8 @@ class GradingPlugin:
         for task in self.tasks:
             # Every string of the result is cleaned and capped here, on the grader's side,
             # before any store, file or terminal sees it (autograder/sanitize.py).
-            self.on_result(clean_result(with_notes(self.grade(task, session.items), task)))
+            self.on_result(clean_result(with_notes(self.grade(task, session.items), task),
+                                        hide=self.host_paths))
         return True
 
     def grade(self, sub: Submission, items: list[pytest.Item]) -> SubmissionResult:

@@ -11,6 +11,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from autograder.commands.common import COURSE_HELP
+
 # Help text, written once.
 HELP = {
     "take": "answer a quiz in the terminal (or grade an answer file with --answers)",
@@ -22,7 +24,7 @@ HELP = {
     "release": "write a learner's key-free copy of a graded quiz",
     "tag": "only questions with this tag (repeat for several)",
     "quiz": "a quiz file, or a topic name from the course's quizzes/ folder",
-    "course": "the course folder (default: found from the current directory)",
+    "course": COURSE_HELP,
     "state": "review-state SQLite file (default: in your user data folder)",
     "db": "gradebook database URL (default: sqlite:///<cwd>/gradebook.db)",
     "json": "also write the results as JSON to this file",
@@ -107,11 +109,12 @@ def main(argv: list[str]) -> int:
     module = importlib.import_module(f"autograder.quiz.{command}")
     from autograder.quiz.loader import QuizError
     from autograder.quiz.paths import NotFound
+    from autograder.yamlfile import ConfigError
 
     try:
         return int(module.main(**args))
-    except (QuizError, NotFound) as err:
-        print(err, file=sys.stderr)
+    except (QuizError, NotFound, ConfigError) as err:  # ConfigError: e.g. an unreachable --db
+        print(f"error: {err}", file=sys.stderr)
         return 2
 
 

@@ -155,6 +155,11 @@ class Zygote:
         return {str(k): bool(v) for k, v in self._ask({"op": "find", "names": names})
                 ["found"].items()}
 
+    def usage(self, root: int, *, reset: bool = False) -> dict[str, Any]:
+        """The kernel's account of the submission whose pid 1 is `root` (see usage.py)."""
+        reply = self._ask({"op": "usage", "root": root, "reset": reset})
+        return {k: reply[k] for k in ("cpu_s", "rss", "hwm", "processes", "reset_ok")}
+
     def sweep(self) -> int:
         """Kill every process in the jail but the zygote."""
         return int(self._ask({"op": "sweep"})["killed"])

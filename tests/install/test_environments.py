@@ -36,15 +36,15 @@ def where():
 '''
 
 
-@pytest.mark.parametrize("location, copies", [("/tmp", False), ("/var/tmp", True)],
-                         ids=["venv-under-tmp", "copies-under-var-tmp"])
+@pytest.mark.parametrize("location, copies", [("/tmp", False), ("/var/tmp", True), ("~", False)],
+                         ids=["venv-under-tmp", "copies-under-var-tmp", "venv-under-home"])
 def test_a_venv_grades_the_reference_full_wherever_it_lives(toy_course: Path, location: str,
                                                            copies: bool,
                                                            tmp_path: Path) -> None:
     """A venv under /tmp (hidden by the jail's private /tmp before) or made with --copies
     grades the toy reference and its correct student full; the sandbox sees only neutral
     paths, nothing of where the venv or the course live on the host."""
-    venv = make_venv(Path(location), copies=copies)
+    venv = make_venv(Path(location).expanduser(), copies=copies)
     try:
         report = tmp_path / "report.json"
         proc = run_nlpgrade(venv, ["grade", "toy", str(toy_course / "submissions"),
@@ -57,7 +57,7 @@ def test_a_venv_grades_the_reference_full_wherever_it_lives(toy_course: Path, lo
         assert all(s["status"] != "grader_error" for s in data["submissions"])
         assert data["isolation"].startswith("bwrap")
     finally:
-        shutil.rmtree(venv, ignore_errors=True)
+        shutil.rmtree(venv.parent, ignore_errors=True)
 
 
 def test_the_sandbox_shows_installations_at_neutral_paths(tmp_path: Path) -> None:

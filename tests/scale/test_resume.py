@@ -144,3 +144,21 @@ def test_a_changed_hidden_test_makes_every_grade_stale(toy_copy: Path, tmp_path:
     hidden.write_text(hidden.read_text() + "\n# a fixed test\n")
     assert plan(book, assignment, discover(subs), options=Options(), force=False).done == []
     book.close()
+
+
+def test_a_resubmitted_notebook_is_graded_again(tmp_path: Path) -> None:
+    """The hash covers the notebook's content, not only the folder listing (issue 13)."""
+    from autograder.course import load_assignment
+    from autograder.grading.resume import submission_sha
+    from tests.conftest import REPO
+
+    masking = load_assignment(REPO, "masking")
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    notebook = folder / "masking.ipynb"
+    notebook.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    first = submission_sha(masking, folder)
+    notebook.write_text('{"cells": [{"cell_type": "code", "source": "x = 1", "metadata": {},'
+                        ' "outputs": [], "execution_count": null}], "metadata": {},'
+                        ' "nbformat": 4, "nbformat_minor": 5}')
+    assert submission_sha(masking, folder) != first

@@ -59,8 +59,9 @@ def ptrace_supervisor():
 def supervisor_memory():
     """Open the mem file of every process this one can see but itself."""
     results = {}
+    me = os.readlink("/proc/self")  # this /proc counts pids from outside our namespace
     for pid in os.listdir("/proc"):
-        if pid.isdigit() and int(pid) != os.getpid():
+        if pid.isdigit() and pid != me and int(pid) != os.getpid():
             try:
                 with open(f"/proc/{pid}/mem", "r+b"):
                     results[pid] = "opened"

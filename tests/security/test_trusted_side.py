@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ CORRECT = (REPO / "tests/fixtures/toy_course/submissions/correct/toy.py").read_t
 STUDENTS: dict[str, str] = {
     "honest": CORRECT,
     "prints-nul-and-escapes": CORRECT + f"\nprint('a\\x00b', {ESCAPE!r}, '[/x] [bold]x')\n",
+    "<script>alert(1)<": CORRECT + "\nprint('<script>alert(1)</script> <img src=x onerror=1>')\n",
     "[red]markup-in-id[link=x]": CORRECT,
     "=HYPERLINK(\"x\")": CORRECT,
     "+1+1": CORRECT,
@@ -104,9 +106,14 @@ def test_report_files_escape_what_a_student_wrote(toy_course: Path, batch: Path,
     cells = [cell for row in rows for cell in row]
     assert "'=HYPERLINK(\"x\")" in cells and "'+1+1" in cells  # a text cell, never a formula
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
-    for page in (out / "feedback").glob("*.md"):
+    pages = list((out / "feedback").glob("*.md"))
+    assert pages
+    for page in pages:  # outside code fences (shown as code), no raw HTML from a student
         text = page.read_text()
-        assert "<script" not in text and "\x1b" not in text
+        assert "\x1b" not in text
+        assert "<script" not in re.sub(r"(`{3,})\n.*?\n\1", "", text, flags=re.S), page
+    html = (out / "feedback").glob("*.html")
+    assert not any("<script>alert" in p.read_text() for p in html)
 
 
 def test_a_symbolic_answer_that_explodes_is_graded_in_bounded_time(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import errno
 from typing import Any
 
 libc = ctypes.CDLL(None, use_errno=True)
-PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 24, 47, 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x2000000, 0x4000000, 0x8000000
@@ -105,6 +105,8 @@ def seccomp_filter() -> Any:
             flt.add_rule(seccomp.ERRNO(errno.EPERM), name)
         except (OSError, ValueError, RuntimeError):
             pass  # a call this kernel or architecture does not have
+    # The dumpable flag stays as the jail set it (the fork server resets peak memory with it).
+    flt.add_rule(seccomp.ERRNO(errno.EPERM), "prctl", seccomp.Arg(0, seccomp.EQ, PR_SET_DUMPABLE))
     for flag in NAMESPACE_FLAGS:  # fork and threads stay allowed; new namespaces do not
         flt.add_rule(seccomp.ERRNO(errno.EPERM), "clone",
                      seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))

@@ -98,6 +98,10 @@ def child_main(req: dict[str, Any], rfd: int, wfd: int, outfd: int, pidfd: int) 
         os.chdir("/tmp")
         import harden  # already imported by the zygote: free
 
+        # Dumpable, so that the fork server (same uid, outside this user namespace) may
+        # reset its peak-memory counter for measured calls (usage.py); the filter below then
+        # forbids ptrace and changing this flag again.
+        libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
         missing += harden.harden()
         # Reported before any student code runs, through a pipe the student never holds:
         # what the isolation label says is the jail's word, not the student's.
@@ -268,6 +272,7 @@ def main() -> None:
         _import_wire()
         import harden
         import server  # noqa: F401
+        import usage  # noqa: F401
 
         if with_torch:
             import probes  # noqa: F401
@@ -327,6 +332,12 @@ def main() -> None:
         elif op == "wait":
             ctl.send(json.dumps({"op": "status", **wait_status(req["pid"],
                                                              req.get("timeout_s", 2.0))}).encode())
+        elif op == "usage":
+            import usage
+
+            ctl.send(json.dumps({"op": "usage", **usage.usage(int(req["root"]),
+                                                               reset=bool(req.get("reset")))
+                                 }).encode())
         elif op == "find":
             ctl.send(json.dumps({"op": "found", "found": find(req.get("names", []))}).encode())
         elif op == "sweep":

@@ -3,20 +3,26 @@
 Used by `nlpgrade prove rnn_backprop` to show that the tests accept any correct solution.
 """
 
-import torch
+import numpy as np
+
+
+def softmax(o, axis=-1):
+    shifted = o - np.max(o, axis=axis, keepdims=True)
+    return np.exp(shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)))
 
 
 def rnn_forward(xs, h0, W_hx, W_hh, W_yh):
-    inputs = torch.einsum("hx,tx->th", W_hx, xs)  # all W_hx x_t at once
-    states = h0.unsqueeze(0)
-    for u in inputs:
-        states = torch.cat([states, (states[-1] @ W_hh.T + u).unsqueeze(0)])
-    logits = torch.einsum("yh,th->ty", W_yh, states[1:])
-    return states, torch.exp(torch.log_softmax(logits, dim=1))
+    inputs = np.einsum("hx,tx->th", W_hx, xs)  # all W_hx x_t at once
+    states = np.empty((len(xs) + 1, len(h0)), dtype=h0.dtype)
+    states[0] = h0
+    for k, u in enumerate(inputs):
+        states[k + 1] = states[k] @ W_hh.T + u
+    logits = np.einsum("yh,th->ty", W_yh, states[1:])
+    return states, softmax(logits, axis=1)
 
 
 def cross_entropy(y_hats, ys):
-    return -torch.einsum("ty,ty->", ys, y_hats.log())
+    return -np.einsum("ty,ty->", ys, np.log(y_hats))
 
 
 def grad_o(y_hat_t, y_t):
@@ -27,13 +33,13 @@ def grad_h(g_o_t, W_yh, W_hh, t, i):
     if min(t, i) <= 0:
         raise ValueError("time steps start at 1")
     if i > t:
-        return g_o_t.new_zeros(W_hh.shape[1])
-    back = torch.linalg.matrix_power(W_hh, t - i)  # (W_hh^k)^T = (W_hh^T)^k
+        return np.zeros_like(W_hh[0], dtype=g_o_t.dtype)
+    back = np.linalg.matrix_power(W_hh, t - i)  # (W_hh^k)^T = (W_hh^T)^k
     return (g_o_t @ W_yh) @ back
 
 
 def grad_Whh_t(g_hs, hs, t):
-    return torch.einsum("ia,ib->ab", g_hs[:t], hs[:t])
+    return np.einsum("ia,ib->ab", g_hs[:t], hs[:t])
 
 
 def grad_Whh(xs, ys, h0, W_hx, W_hh, W_yh):
@@ -43,28 +49,28 @@ def grad_Whh(xs, ys, h0, W_hx, W_hh, W_yh):
     for t in range(1, T + 1):
         g = grad_o(y_hats[t - 1], ys[t - 1])
         rows = [grad_h(g, W_yh, W_hh, t, i) for i in range(1, T + 1)]
-        out = out + grad_Whh_t(torch.stack(rows), hs, t)
+        out = out + grad_Whh_t(np.array(rows), hs, t)
     return out
 
 
 def bptt(xs, ys, h0, W_hx, W_hh, W_yh, activation="identity"):
     if activation == "identity":
-        psi, dpsi = (lambda z: z), (lambda h: torch.ones_like(h))
+        psi, dpsi = (lambda z: z), np.ones_like
     elif activation == "tanh":
-        psi, dpsi = torch.tanh, (lambda h: 1 - h * h)
+        psi, dpsi = np.tanh, (lambda h: 1 - h * h)
     else:
         raise ValueError("unknown activation " + str(activation))
     h = [h0]
     for x in xs:
         h.append(psi(W_hh @ h[-1] + W_hx @ x))
-    H = torch.stack(h)
-    d_o = torch.softmax(H[1:] @ W_yh.T, dim=-1) - ys  # (T, n_y): every ∂J_t/∂o_t
+    H = np.array(h)
+    d_o = softmax(H[1:] @ W_yh.T) - ys  # (T, n_y): every ∂J_t/∂o_t
     d_z = [None] * len(xs)
-    carry = torch.zeros_like(h0)
+    carry = np.zeros_like(h0)
     for t in reversed(range(len(xs))):
         d_z[t] = (d_o[t] @ W_yh + carry) * dpsi(H[t + 1])
         carry = d_z[t] @ W_hh
-    D = torch.stack(d_z)  # (T, n_h)
+    D = np.array(d_z)  # (T, n_h)
     return {"W_yh": d_o.T @ H[1:], "W_hh": D.T @ H[:-1], "W_hx": D.T @ xs, "h0": carry}
 
 
