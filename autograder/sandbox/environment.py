@@ -204,13 +204,13 @@ def python_environment(*, forbidden: list[Path], neutral: bool = True,
     candidates = ([p for d in sites for p in pth_directories(d)] + pythonpath()
                   if packages is None else [])
     for path in candidates:
-        if any(_inside(path, m.host) for m in layout.roots) or path in extras:
+        if path in extras or path in sites:
             continue
         installed = path.name in ("site-packages", "dist-packages")  # packages, not a course
         if any(_inside(f, path) or (_inside(path, f) and not installed) for f in forbidden):
             continue  # e.g. the course checkout of an editable install of nlpgrade
         if path not in TOO_BROAD:
-            extras.append(path)
+            extras.append(path)  # on sys.path; mounted unless an installation holds it
     for i, path in enumerate(extras):
         layout.add(path, f"path/{i}")
     for mount in layout.roots:

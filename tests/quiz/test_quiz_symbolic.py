@@ -94,6 +94,7 @@ def test_the_memory_limit_is_enforced_in_the_child(monkeypatch) -> None:
         return symcheck.Decision("equal", f"allocated {len(blocks)} blocks")
 
     monkeypatch.setattr(symcheck, "decide_here", hog)
+    monkeypatch.setattr(symcheck, "_can_fork", lambda: True)  # a thread left by another test
     decision = decide(Job("d", "d", VARIABLES), memory_mb=128)
     assert decision.verdict == "undecided"
     assert "more than 128 MiB" in decision.reason
@@ -105,6 +106,7 @@ def test_a_check_that_runs_too_long_is_killed_and_undecided(monkeypatch) -> None
         return symcheck.Decision("equal", "")
 
     monkeypatch.setattr(symcheck, "decide_here", slow)
+    monkeypatch.setattr(symcheck, "_can_fork", lambda: True)  # must not spawn: it patches
     start = time.perf_counter()
     decision = decide(Job("d", "d", VARIABLES), timeout_s=0.5)
     assert decision.verdict == "undecided" and "within 0.5 s" in decision.reason
@@ -144,6 +146,7 @@ def test_an_undecided_answer_scores_zero_and_says_so(mini: Path, monkeypatch) ->
     assert isinstance(question, Symbolic)
     monkeypatch.setattr(symcheck, "decide_here",
                         lambda job: symcheck.Decision("undecided", "sympy gave up"))
+    monkeypatch.setattr(symcheck, "_can_fork", lambda: True)  # the patch lives in this process
     monkeypatch.setattr("autograder.quiz.symbolic._verdicts", {})
     outcome = score_raw(question, "d*mu^2*(2-1)", seed=1, rule="net-correct")
     assert (outcome.status, outcome.score, outcome.mark) == ("undecided", 0.0, "?")
