@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "class report: scores CSV, plots, HTML summary, feedback per student"),
     "gradescope": ("autograder.commands.gradescope",
                    "build a Gradescope autograder zip; run it inside Gradescope"),
+    "serve": ("autograder.commands.serve",
+              "the course website: submissions, feedback, quizzes, gradebook"),
+    "roster": ("autograder.commands.roster",
+               "create the website's accounts from a class list (CSV)"),
     "quiz": ("autograder.quiz.cli",
              "concept quizzes: take, review, validate, release, grade, stats, export"),
 }

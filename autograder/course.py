@@ -75,6 +75,9 @@ class Manifest(BaseModel):
     due: datetime | None = Field(None, description="deadline for late penalties, ISO 8601 "
                                  "with a time zone, e.g. 2026-03-01T23:59:00-05:00")
     late_penalty: LatePenalty = Field(default_factory=lambda: LatePenalty())
+    counts: Literal["latest", "best"] = Field(
+        "latest", description="which of a student's attempts is their grade on the course "
+        "website (`nlpgrade serve`): the latest, or the best after late penalties")
     gradescope: GradescopeOptions = Field(default_factory=lambda: GradescopeOptions())
 
     @field_validator("due")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -221,8 +221,12 @@ class Gradebook:
 
     # --- writing ------------------------------------------------------------------------------
     def record(self, assignment: str, result: SubmissionResult, *,
-               provenance: Provenance | None = None) -> int:
-        """Add `result` as the student's next attempt, atomically; returns its number."""
+               provenance: Provenance | None = None,
+               also: Callable[[Session, int], None] | None = None) -> int:
+        """Add `result` as the student's next attempt, atomically; returns its number.
+
+        `also(session, attempt)` runs in the same transaction (the web marks its upload graded
+        with the attempt's number there): both are written, or neither."""
         prov = provenance or Provenance()
         result = clean_result(result)  # idempotent: whatever path a result took, it is clean
         for _ in range(MAX_RACES):
@@ -234,6 +238,9 @@ class Gradebook:
                             SubmissionRow.student == result.student))
                     number = (last or 0) + 1
                     session.add(self._row(assignment, result, number, prov))
+                    if also is not None:
+                        session.flush()
+                        also(session, number)
                 return number
             except IntegrityError:
                 continue  # another grader took this number between our read and our insert

@@ -104,7 +104,9 @@ def job_dict(job: Job) -> dict[str, Any]:
     return {"course": job.course, "slug": job.slug, "options": asdict(job.options)}
 
 
-class _Slot:
+class Slot:
+    """One grading worker process and the task it holds (also used by `nlpgrade serve`)."""
+
     def __init__(self, ctx: Any, job: Job, index: int) -> None:
         self.index = index
         self.conn, theirs = ctx.Pipe()
@@ -131,7 +133,7 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
     ctx = mp.get_context("spawn")
     queue = [{"student": s, "directory": str(d)} for s, d in students]
     attempts: dict[str, int] = {}
-    slots = [_Slot(ctx, job, i) for i in range(max(1, min(workers, len(queue) or 1)))]
+    slots = [Slot(ctx, job, i) for i in range(max(1, min(workers, len(queue) or 1)))]
     next_index = len(slots)
     stillborn = 0
     try:
@@ -184,7 +186,7 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
                         else:
                             on_result(lost(assignment, student, kind, payload))
                     if queue:
-                        slots.append(_Slot(ctx, job, next_index))
+                        slots.append(Slot(ctx, job, next_index))
                         next_index += 1
     finally:
         for slot in slots:

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
+import autograder.web.tables  # noqa: F401  (the web's tables are part of the schema)
 from autograder.gradebook import Base, Gradebook, GradebookError, Provenance
 from autograder.migrations.upgrade import HEAD, known_revisions
 from autograder.results import SubmissionResult
