@@ -24,7 +24,16 @@ import math
 
 import torch
 
-from autograder.testing import assert_close, assert_equal, instrument, points, student_raises
+from autograder.testing import (
+    assert_close,
+    assert_equal,
+    assert_grows_linearly,
+    cheapest,
+    instrument,
+    measure,
+    points,
+    student_raises,
+)
 
 RATIO = 2.2  # largest FLOP growth accepted when n doubles (linear: 2.0, quadratic: ~4.0)
 
@@ -200,6 +209,29 @@ def _check_linear_work(small, large, n, *, what, order, hint):
             f"{what}: the largest tensor grew ×{ratio:.2f} when n doubled ({n} → {2 * n}): "
             f"{small.max_numel} → {large.max_numel} elements; expected {order}, which grows at "
             f"most ×{RATIO}. Hint: {hint}")
+
+
+# Kernel evidence: the CPU time and peak memory of the student's calls at n, 2n, 4n, read by
+# the fork server outside the sandbox (autograder.measure). At n = 4096 an n×n float32 matrix
+# is 64 MiB and building it costs n²·(k+d) multiply-adds (~10⁹): far above the floors (20 ms
+# of CPU growth, 16 MiB of memory growth), while the honest O(nk(h+d)) work stays far below.
+# Every point of these tests therefore rests on numbers the student's process cannot change;
+# the probes (FLOPs, largest tensor) only add detail to the feedback.
+KERNEL_SIZES = (1024, 2048, 4096)
+
+
+def _check_kernel_growth(fn, inputs, device, *, what, hint, memory):
+    if device.type != "cpu":
+        return  # CPU time and host memory do not see GPU work; the probes still judge it
+    cpu, peak = {}, {}
+    for n in KERNEL_SIZES:
+        args = inputs(n)
+        cpu[n], peak[n] = cheapest([measure(fn, *args) for _ in range(2)])
+    if memory:
+        assert_grows_linearly(f"{what}, peak memory", peak, floor=16 << 20, unit="bytes",
+                              hint=hint)
+    else:
+        assert_grows_linearly(f"{what}, CPU time", cpu, floor=0.02, unit="s", hint=hint)
 
 
 def _check_no_square(call, n, *, what, order, hint):
@@ -409,18 +441,26 @@ SVD_HINT = ("multiply from the right, U (S[:, None] * (Vh V)): never form U diag
             "which is n×n")
 
 
+def _svd_big(device):
+    return lambda n: _svd_inputs(n=n, k=8, d=64, seed=23, device=device, dtype=torch.float32)
+
+
 @points(2)
 def test_attention_from_svd_work_grows_linearly_in_n(student, reference, device):
     small = _svd_calls(student, reference, device, 256)
     large = _svd_calls(student, reference, device, 512)
     _check_linear_work(small, large, 256, what="attention_from_svd", order=SVD_ORDER,
                        hint=SVD_HINT)
+    _check_kernel_growth(student.attention_from_svd, _svd_big(device), device,
+                         what="attention_from_svd", hint=SVD_HINT, memory=False)
 
 
 @points(2)
 def test_attention_from_svd_largest_intermediate_is_below_n_squared(student, reference, device):
     call = _svd_calls(student, reference, device, 512)
     _check_no_square(call, 512, what="attention_from_svd", order="O(nk)", hint=SVD_HINT)
+    _check_kernel_growth(student.attention_from_svd, _svd_big(device), device,
+                         what="attention_from_svd", hint=SVD_HINT, memory=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,18 +599,33 @@ def _projected_call(student, reference, device, n):
     return call
 
 
+def _projected_big(device, seed):
+    def inputs(n):
+        f32 = torch.float32
+        Q, K, V = (_randn(n, w, seed=seed + i, device=device, dtype=f32)
+                   for i, w in enumerate((16, 16, 24)))
+        P, R = (_randn(8, n, seed=seed + 3 + i, device=device, dtype=f32, scale=n ** -0.5)
+                for i in range(2))
+        return Q, K, V, P, R
+    return inputs
+
+
 @points(2)
 def test_projected_attention_work_grows_linearly_in_n(student, reference, device):
     small = _projected_call(student, reference, device, 256)
     large = _projected_call(student, reference, device, 512)
     _check_linear_work(small, large, 256, what="projected_attention", order="O(nk(h+d))",
                        hint=PROJ_HINT)
+    _check_kernel_growth(student.projected_attention, _projected_big(device, 57), device,
+                         what="projected_attention", hint=PROJ_HINT, memory=False)
 
 
 @points(2)
 def test_projected_attention_never_builds_an_n_by_n_tensor(student, reference, device):
     call = _projected_call(student, reference, device, 512)
     _check_no_square(call, 512, what="projected_attention", order="O(nk)", hint=PROJ_HINT)
+    _check_kernel_growth(student.projected_attention, _projected_big(device, 57), device,
+                         what="projected_attention", hint=PROJ_HINT, memory=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,12 +696,16 @@ def test_linformer_work_grows_linearly_in_n(student, reference, device):
     large = _linformer_call(student, reference, device, 512)
     _check_linear_work(small, large, 256, what="linformer_attention", order="O(nk(h+d))",
                        hint=LINFORMER_HINT)
+    _check_kernel_growth(student.linformer_attention, _projected_big(device, 77), device,
+                         what="linformer_attention", hint=LINFORMER_HINT, memory=False)
 
 
 @points(1)
 def test_linformer_never_builds_an_n_by_n_tensor(student, reference, device):
     call = _linformer_call(student, reference, device, 512)
     _check_no_square(call, 512, what="linformer_attention", order="O(nk)", hint=LINFORMER_HINT)
+    _check_kernel_growth(student.linformer_attention, _projected_big(device, 77), device,
+                         what="linformer_attention", hint=LINFORMER_HINT, memory=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -55,3 +55,48 @@ def test_quadratic_work_is_caught_from_outside_however_it_is_hidden(toy_course: 
         message = lost["test_work_grows_linearly"]["output"]
         assert "Measured by the kernel" in message, message
         assert ("peak memory" if student == "table" else "CPU time") in message, message
+
+
+TAMPER = '''
+
+# --- the attack of issue 13: O(n²) work, and the jail's probe patched to report tiny numbers
+import sys as _sys
+
+_probes = _sys.modules.get("probes")
+if _probes is not None:
+    def _fake(fn, args, kwargs):
+        report = _probes.ProbeReport()
+        report.result = fn(*args, **kwargs)
+        report.flops, report.max_numel, report.max_shape, report.peak_bytes = 1, 1, (1,), 1
+        return report
+    _probes.run_probed = _fake
+
+
+def attention_from_svd(U, S, Vh, V):
+    return (U @ torch.diag_embed(S) @ Vh) @ V  # the n×n matrix, on purpose
+'''
+
+
+def test_patched_probes_do_not_buy_complexity_points(tmp_path: Path) -> None:
+    """Patching the jail's probe module lifted an O(n²) linear_attention to full marks; the
+    points now rest on the kernel's numbers, which the student's process cannot change."""
+    from tests.conftest import REPO
+
+    reference = (REPO / "solutions/linear_attention/linear_attention.py").read_text()
+    honest = "\n".join(line for line in reference.splitlines() if "### " not in line)
+    subs = tmp_path / "subs"
+    for student, source in (("honest", honest), ("tampers", honest + TAMPER)):
+        (subs / student).mkdir(parents=True)
+        (subs / student / "linear_attention.py").write_text(source)
+    report = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "linear_attention",
+                           str(subs), "--course", str(REPO), "--json", str(report), "--db",
+                           f"sqlite:///{tmp_path / 'gb.db'}"],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    got = {s["student"]: s for s in json.loads(report.read_text())["submissions"]}
+    assert got["honest"]["score"] == got["honest"]["max_score"]
+    lost = {t["name"]: t["output"] for t in got["tampers"]["tests"] if t["status"] != "passed"}
+    assert set(lost) == {"test_attention_from_svd_work_grows_linearly_in_n",
+                         "test_attention_from_svd_largest_intermediate_is_below_n_squared"}
+    assert all("Measured by the kernel" in message for message in lost.values())
