@@ -8,6 +8,9 @@ imports is the submission an `import_error`.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,18 +54,20 @@ def subtotals(result: SubmissionResult) -> dict[str, tuple]:
 
 def test_a_correct_submission_has_a_subtotal_per_file(pair):
     r = pair["correct"]
-    assert (r.status, r.score, r.max_score) == ("graded", 8.0, 8.0)
-    assert subtotals(r) == {"left.py": (3.0, 3.0, "graded"), "right.py": (4.0, 4.0, "graded")}
+    assert (r.status, r.score, r.max_score) == ("graded", 10.0, 10.0)
+    assert subtotals(r) == {"left.py": (4.0, 4.0, "graded"), "right.py": (5.0, 5.0, "graded")}
     assert {t.name: t.module for t in r.tests} == {
+        "test_offset_of_one": "right.py",  # a module-level pytestmark
+        "test_scale_by_one": "left.py",  # ... that a test's own marker overrides
         "test_scale": "left.py", "test_offset": "right.py", "test_offset_of_zero": "right.py",
         "test_both_together": "", "test_skipped_here": "left.py"}
 
 
 def test_a_file_that_does_not_import_costs_only_its_own_tests(pair):
     r = pair["left_broken"]
-    assert r.status == "graded" and r.score == 4.0
-    assert subtotals(r) == {"left.py": (0.0, 3.0, "import_error"),
-                            "right.py": (4.0, 4.0, "graded")}
+    assert r.status == "graded" and r.score == 5.0
+    assert subtotals(r) == {"left.py": (0.0, 4.0, "import_error"),
+                            "right.py": (5.0, 5.0, "graded")}
     tests = by_name(r)
     assert tests["test_scale"].status == "error"
     assert tests["test_scale"].output.startswith("not run: left.py could not be imported")
@@ -76,8 +81,8 @@ def test_a_file_that_does_not_import_costs_only_its_own_tests(pair):
 
 def test_a_missing_package_costs_only_the_file_that_imports_it_and_says_what_to_do(pair):
     r = pair["right_needs_a_package"]
-    assert r.status == "graded" and r.score == 3.0
-    assert subtotals(r)["right.py"] == (0.0, 4.0, "import_error")
+    assert r.status == "graded" and r.score == 4.0
+    assert subtotals(r)["right.py"] == (0.0, 5.0, "import_error")
     message = r.modules[1].message
     assert "No module named 'pandas_that_nobody_installed'" in message
     assert "neither installed where your code is graded" in message
@@ -99,8 +104,8 @@ def test_a_submission_where_no_file_imports_is_an_import_error(pair):
 def test_the_maximum_says_which_tests_were_skipped_here(pair):
     r = pair["correct"]
     assert r.not_counted == {"needs a device this grader lacks": 1.0}
-    assert r.max_score_text() == ("8 (9 with the 1 point of tests skipped here: needs a device "
-                                  "this grader lacks)")
+    assert r.max_score_text() == ("10 (11 with the 1 point of tests skipped here: needs a "
+                                  "device this grader lacks)")
 
 
 def test_subtotals_survive_json_and_the_gradebook(pair, tmp_path):
@@ -121,16 +126,29 @@ def test_subtotals_survive_json_and_the_gradebook(pair, tmp_path):
 def test_feedback_and_the_terminal_show_the_subtotals(pair):
     r = clean_result(pair["left_broken"])
     md = student_markdown(r, title="Pair", slug="pair")
-    assert "## By file" in md and "| `left.py` | could not be imported | 0/3 |" in md
+    assert "## By file" in md and "| `left.py` | could not be imported | 0/4 |" in md
     assert "### left.py could not be imported" in md
     html = student_html(r, title="Pair", slug="pair")
     assert "<h2>By file</h2>" in html and "import error" in html
-    assert "9 with the 1 point of tests skipped here" in html
+    assert "11 with the 1 point of tests skipped here" in html
     from rich.console import Console
 
     console = Console(width=200, record=True)
     console.print(class_table("pair", list(pair.values())))
     text = console.export_text()
-    assert "left.py · right.py" in text and "0/3 · 4/4" in text
+    assert "left.py · right.py" in text and "0/4 · 5/5" in text
     assert "left.py could not be imported" in text
-    assert "maximum 8 (9 with the 1 point" in text
+    assert "maximum 10 (11 with the 1 point" in text
+
+
+def test_check_grades_the_files_that_import_and_says_why_one_did_not(toy_course, tmp_path):
+    for name, text in SUBMISSIONS["left_broken"].items():
+        (tmp_path / name).write_text(text)
+    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "check", "pair",
+                           str(tmp_path / "left.py"), str(tmp_path / "right.py"), "--course",
+                           str(toy_course)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "120"})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "public tests: 1/2" in proc.stdout
+    assert "by file: left.py 0/1 (import error) · right.py 1/1" in proc.stdout
+    assert "left.py could not be imported" in proc.stdout and "SyntaxError" in proc.stdout
