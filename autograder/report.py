@@ -60,7 +60,7 @@ def max_caption(results: list[SubmissionResult]) -> str:
 def class_table(title: str, results: list[SubmissionResult]) -> Table:
     caption = max_caption(results)
     table = Table(title=title, title_justify="left", expand=False,
-                  caption=caption or None, caption_justify="left")
+                  caption=Text(caption) if caption else None, caption_justify="left")
     files = next((tuple(m.name for m in r.modules) for r in results if r.modules), ())
     table.add_column("Student", style="bold")
     table.add_column("Score", justify="right")

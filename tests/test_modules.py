@@ -103,9 +103,9 @@ def test_a_submission_where_no_file_imports_is_an_import_error(pair):
 
 def test_the_maximum_says_which_tests_were_skipped_here(pair):
     r = pair["correct"]
-    assert r.not_counted == {"needs a device this grader lacks": 1.0}
-    assert r.max_score_text() == ("10 (11 with the 1 point of tests skipped here: needs a "
-                                  "device this grader lacks)")
+    reason = "needs a device this grader lacks (pip install 'toy[gpu]')"
+    assert r.not_counted == {reason: 1.0}
+    assert r.max_score_text() == f"10 (11 with the 1 point of tests skipped here: {reason})"
 
 
 def test_subtotals_survive_json_and_the_gradebook(pair, tmp_path):
@@ -139,6 +139,7 @@ def test_feedback_and_the_terminal_show_the_subtotals(pair):
     assert "left.py · right.py" in text and "0/4 · 5/5" in text
     assert "left.py could not be imported" in text
     assert "maximum 10 (11 with the 1 point" in text
+    assert "'toy[gpu]'" in text  # the reason is text, never rich markup
 
 
 def test_check_grades_the_files_that_import_and_says_why_one_did_not(toy_course, tmp_path):

