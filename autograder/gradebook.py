@@ -13,10 +13,11 @@ nlpgrade is upgraded in place.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ from sqlalchemy.orm import (
 
 from autograder import __version__
 from autograder.migrations.upgrade import HEAD, SchemaTooNew, upgrade_to_head
-from autograder.results import SubmissionResult, TestResult
+from autograder.results import ModuleResult, SubmissionResult, TestResult
 from autograder.sanitize import clean_result
 from autograder.yamlfile import ConfigError
 
@@ -90,6 +91,8 @@ class SubmissionRow(Base):
     grader: Mapped[str] = mapped_column(String(200), server_default="")
     incomplete: Mapped[bool] = mapped_column(Boolean, server_default="0")
     diagnostics: Mapped[str] = mapped_column(Text, server_default="")
+    modules: Mapped[str] = mapped_column(Text, server_default="[]")  # JSON: per-file subtotals
+    not_counted: Mapped[str] = mapped_column(Text, server_default="{}")  # JSON: reason -> points
     tests: Mapped[list[TestRow]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="TestRow.position"
     )
@@ -109,6 +112,7 @@ class TestRow(Base):
     status: Mapped[str] = mapped_column(String(32))
     output: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(16))
+    module: Mapped[str] = mapped_column(String(200), server_default="")
     submission: Mapped[SubmissionRow] = relationship(back_populates="tests")
 
 
@@ -258,8 +262,11 @@ class Gradebook:
             graded_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             device=prov.device, submission_sha=prov.submission_sha, suite_sha=prov.suite_sha,
             grader=self.grader, incomplete=result.incomplete, diagnostics=result.diagnostics,
+            modules=json.dumps([asdict(m) for m in result.modules], ensure_ascii=False),
+            not_counted=json.dumps(result.not_counted, ensure_ascii=False),
             tests=[TestRow(position=i, name=t.name, score=t.score, max_score=t.max_score,
-                           status=t.status, output=t.output, visibility=t.visibility)
+                           status=t.status, output=t.output, visibility=t.visibility,
+                           module=t.module)
                    for i, t in enumerate(result.tests)],
         )
 
@@ -330,8 +337,11 @@ def to_result(r: SubmissionRow) -> SubmissionResult:
         status=r.status,  # type: ignore[arg-type]
         message=r.message, stdout=r.stdout, isolation=r.isolation, seed=r.seed,
         duration_s=r.duration_s, incomplete=r.incomplete, diagnostics=r.diagnostics,
+        modules=[ModuleResult(**m) for m in json.loads(r.modules or "[]")],
+        not_counted={str(k): float(v) for k, v in json.loads(r.not_counted or "{}").items()},
         tests=[TestResult(name=t.name, score=t.score, max_score=t.max_score,
                           status=t.status,  # type: ignore[arg-type]
-                          output=t.output, visibility=t.visibility)  # type: ignore[arg-type]
+                          output=t.output, visibility=t.visibility,  # type: ignore[arg-type]
+                          module=t.module)
                for t in r.tests],
     )

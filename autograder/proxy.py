@@ -135,18 +135,29 @@ def _int_or_none(value: Any) -> int | None:
 
 
 class StudentModules:
-    """`student` for assignments with several modules: `student.bert`, `student.optimizer`."""
+    """`student` for assignments with several modules: `student.bert`, `student.optimizer`.
 
-    def __init__(self, modules: dict[str, RemoteObject], sources: dict[str, str]) -> None:
+    A module that could not be imported is not there: using it raises its import error
+    (status `error`), so a test that needs it fails with the reason, and the others run."""
+
+    def __init__(self, modules: dict[str, RemoteObject], sources: dict[str, str],
+                 failed: dict[str, StudentError] | None = None) -> None:
         self._modules = modules
         self._sources = sources
+        self._failed = failed or {}
 
     def __getattr__(self, name: str) -> RemoteObject:
         try:
             return self._modules[name]
         except KeyError:
-            raise AttributeError(f"no module {name!r} in this submission; modules: "
-                                 f"{sorted(self._modules)}") from None
+            pass
+        err = self._failed.get(name)
+        if err is not None:
+            raise StudentError(err.type_name, err.message, err.traceback,
+                               call=f"importing {name}.py (this test needs it)",
+                               missing_module=err.missing_module)
+        raise AttributeError(f"no module {name!r} in this submission; modules: "
+                             f"{sorted(self._modules)}") from None
 
 
 def student_proxy(session: SandboxSession, main_modules: list[str],
@@ -156,7 +167,7 @@ def student_proxy(session: SandboxSession, main_modules: list[str],
                for name, hid in session.modules.items()}
     if len(main_modules) == 1:
         return _SingleModule(handles[main_modules[0]], sources)
-    return StudentModules(handles, sources)
+    return StudentModules(handles, sources, dict(session.import_errors))
 
 
 class _SingleModule:

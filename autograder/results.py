@@ -40,6 +40,21 @@ class TestResult:
     status: TestStatus
     output: str = ""
     visibility: Literal["public", "hidden"] = "hidden"
+    module: str = ""  # the submitted file the test grades ("" when it is not one file's)
+
+
+ModuleStatus = Literal["graded", "import_error"]
+
+
+@dataclass
+class ModuleResult:
+    """The subtotal of one submitted file, for assignments of several files."""
+
+    name: str  # the file, e.g. "classifier.py"
+    score: float | None  # None only when the submission is a grader_error
+    max_score: float
+    status: ModuleStatus  # import_error: the file could not be imported; its tests did not run
+    message: str = ""  # for import_error: the reason and the student's traceback
 
 
 @dataclass
@@ -58,6 +73,10 @@ class SubmissionResult:
     duration_s: float = 0.0
     incomplete: bool = False  # the grader (not the student) failed: the next run regrades it
     diagnostics: str = ""  # for the instructor only (a grader_error's cause); never feedback
+    modules: list[ModuleResult] = field(default_factory=list)  # per file (several files only)
+    # Points of tests that were skipped here (worth 0 of 0), by reason, e.g. the `gpu` tests
+    # on a CPU grader: why max_score is below the manifest's total.
+    not_counted: dict[str, float] = field(default_factory=dict)
 
     @property
     def graded_score(self) -> float:
@@ -81,7 +100,18 @@ class SubmissionResult:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         tests = [TestResult(**t) for t in data.get("tests", [])]
-        return cls(**{**data, "tests": tests})
+        modules = [ModuleResult(**m) for m in data.get("modules", [])]
+        return cls(**{**data, "tests": tests, "modules": modules})
+
+    def max_score_text(self) -> str:
+        """`72`, or `72 (76 with the 4 points of tests skipped here: needs a CUDA device)`."""
+        text = f"{self.max_score:g}"
+        if not self.not_counted:
+            return text
+        extra = sum(self.not_counted.values())
+        reasons = "; ".join(self.not_counted)
+        return (f"{text} ({self.max_score + extra:g} with the {extra:g} point"
+                f"{'s' * (extra != 1)} of tests skipped here: {reasons})")
 
 
 @dataclass
@@ -188,3 +218,18 @@ def not_run(
                    visibility=vis)  # type: ignore[arg-type]
         for name, pts, vis in tests
     ]
+
+
+def module_subtotals(tests: Sequence[TestResult], files: Sequence[str],
+                     failed: dict[str, str]) -> list[ModuleResult]:
+    """One subtotal per file in `files` (in that order) from its tests; `failed`: file ->
+    why it could not be imported. Tests of no single file are not in any subtotal."""
+    out = []
+    for name in files:
+        mine = [t for t in tests if t.module == name]
+        score = None if any(t.score is None for t in mine) else sum(t.score or 0.0 for t in mine)
+        out.append(ModuleResult(name=name, score=score,
+                                max_score=sum(t.max_score for t in mine),
+                                status="import_error" if name in failed else "graded",
+                                message=failed.get(name, "")))
+    return out

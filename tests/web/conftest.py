@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from autograder.commands.demo import Expected, expected_scores
 from autograder.results import SubmissionResult, TestResult
 from autograder.web.app import build_site, create_app
 from autograder.web.config import ServerConfig
@@ -23,6 +24,8 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples" / "submissions"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+# What each bundled masking example scores (examples/expected.yaml, the demo's own verdict).
+MASKING: dict[str, Expected] = expected_scores(REPO / "examples" / "expected.yaml", "masking")
 
 
 def make_config(tmp: Path, **overrides: object) -> ServerConfig:

@@ -1,6 +1,7 @@
 """The call server. Runs INSIDE the jail as pid 1 of the submission's own pid namespace.
 
-It writes the submitted modules into the private /tmp, imports them, and answers requests
+It writes the submitted modules into the private /tmp, imports each one on its own (a module
+that raises is reported, and the others still load), and answers requests
 from the grader: call, getattr, setattr, release, seed, exit. Results go back through
 `wire` as data; anything that is not data stays here and is referred to by a handle.
 """
@@ -113,21 +114,27 @@ class Server:
         return header, value
 
     # --- requests ---------------------------------------------------------------------------
-    def load(self, req: dict[str, Any], files: dict[str, str]) -> dict[str, int] | None:
+    def load(self, req: dict[str, Any], files: dict[str, str]) -> dict[str, Any]:
+        """Write the files and import each module on its own: {"modules": name -> handle,
+        "failed": name -> error}. A module that raises is left out (a later module that
+        imports it raises again, with its own traceback); the grader decides what a failure
+        costs."""
         os.makedirs(SUBMISSION_DIR, exist_ok=True)
         for name, text in files.items():
             with open(os.path.join(SUBMISSION_DIR, name), "w", encoding="utf-8") as f:
                 f.write(text)
         sys.path.insert(0, SUBMISSION_DIR)
         modules: dict[str, int] = {}
+        failed: dict[str, dict[str, Any]] = {}
         for name in req["import"]:
             try:
                 module = importlib.import_module(name)
             except BaseException as exc:
-                self.send("import_error", None, module=name, **error_reply(exc))
-                return None
+                sys.modules.pop(name, None)
+                failed[name] = error_reply(exc)
+                continue
             modules[name] = self.registry.add(module)
-        return modules
+        return {"modules": modules, "failed": failed}
 
     def call(self, req: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> None:
         target = self.registry.get(req["target"])
@@ -206,8 +213,5 @@ def serve(rfd: int, wfd: int, spawn: dict[str, Any]) -> int:
     server = Server(rfd, wfd)
     header, files = server.receive()
     seed_everything(int(header.get("seed", 0)))
-    modules = server.load(header, files)
-    if modules is None:
-        return 0
-    server.send("ready", None, modules=modules)
+    server.send("ready", None, **server.load(header, files))
     return server.loop()

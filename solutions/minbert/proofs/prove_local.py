@@ -62,6 +62,7 @@ REFERENCE = _load(Path(r"@REFERENCE@"))
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): points of a test")
     config.addinivalue_line("markers", "gpu: needs CUDA")
+    config.addinivalue_line("markers", "module(file): the submitted file a test grades")
 
 
 @pytest.fixture

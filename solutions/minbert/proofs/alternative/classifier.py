@@ -1,37 +1,28 @@
-"""A second correct classifier: the head is one nn.Sequential named `head`.
+"""A second correct classifier, written as for the CMU 11-711 kit: the class is named
+`BertSentClassifier`, BERT comes from the kit's hardcoded
+`BertModel.from_pretrained('bert-base-uncased')` (the grader maps that name to the BERT its
+tests ask for), the head is one nn.Sequential named `head`, and forward returns
+log-probabilities, as CMU's nll_loss training loop expects (equivalent to logits under
+F.cross_entropy).
 
 Sentiment classification with minBERT (README §6).
 
-    logits = W · dropout(pooler_output) + b        (bs, num_labels)
-
-pooler_output = tanh(W_p h_[CLS] + b_p) is BERT's summary of the sentence: the final hidden
-state of the [CLS] token, through the pooler. The logits are unnormalised scores: the training
-loop (train.py) applies F.cross_entropy, which includes the softmax.
-
-config.option = "pretrain": BERT is frozen and only the linear head trains (a linear probe).
-config.option = "finetune": every parameter trains.
-
-Train it with `python train.py --option finetune` (see README "Running").
+    log p = log_softmax(W · dropout(pooler_output) + b)        (bs, num_labels)
 """
 
 import torch
+import torch.nn.functional as F
 from bert import BertModel
-from config import BertConfig
 from torch import nn
 
 
-class BertSentimentClassifier(nn.Module):
+class BertSentClassifier(nn.Module):
     """BERT + dropout + a linear layer over the pooled [CLS] representation."""
 
     def __init__(self, config):
         super().__init__()
         self.num_labels = config.num_labels
-        # The encoder: the pretrained checkpoint, or (for fast tests) a small random BERT.
-        bert_config = getattr(config, "bert_config", None)
-        if bert_config:
-            self.bert = BertModel(BertConfig.from_dict(dict(bert_config)))
-        else:
-            self.bert = BertModel.from_pretrained(getattr(config, "checkpoint", None))
+        self.bert = BertModel.from_pretrained("bert-base-uncased")
 
         # "pretrain" freezes BERT; "finetune" trains it too.
         for param in self.bert.parameters():
@@ -46,9 +37,9 @@ class BertSentimentClassifier(nn.Module):
         )
 
     def forward(self, input_ids, attention_mask):
-        """input_ids, attention_mask: (bs, seq) -> logits (bs, num_labels)"""
+        """input_ids, attention_mask: (bs, seq) -> log-probabilities (bs, num_labels)"""
         outputs = self.bert(input_ids=input_ids, attention_mask=attention_mask)
-        return self.head(outputs["pooler_output"])
+        return F.log_softmax(self.head(outputs["pooler_output"]), dim=-1)
 
     def predict(self, input_ids, attention_mask):
         """The most likely label of each sentence, (bs,), computed in eval mode."""
