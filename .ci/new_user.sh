@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's two commands, verbatim, the way a new user runs them: a fresh clone under /tmp
 # and a fresh virtual environment made by an interpreter without torch (Debian's python3).
-# Then every assignment's reference must score full marks from that install.
+# Command 2 runs the whole suite from that install, so every proof (the references at full
+# marks included, tests/test_proofs.py) is checked there too.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/nlpgrade-new-user.XXXXXX)"
@@ -25,9 +26,6 @@ COMMAND_2="$(python3 .ci/readme_command.py 2)"
 echo "::: README command 1, in $PWD: $COMMAND_1"
 bash -euo pipefail -c "$COMMAND_1" | tee "$WORK/demo.log"
 grep -q "^demo verdict: OK" "$WORK/demo.log"
-
-echo "::: every reference scores full marks from this install"
-bash -euo pipefail -c ". .venv/bin/activate && nlpgrade prove --only reference"
 
 echo "::: README command 2, in $PWD: $COMMAND_2"
 bash -euo pipefail -c "$COMMAND_2"

@@ -52,7 +52,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as playwright  # a test dependency: never skipped for lack of it
     profile = tempfile.mkdtemp(prefix="nlpgrade-chromium-")
     with playwright.sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
