@@ -289,8 +289,23 @@ def test_grad_h_at_i_equal_t_is_W_yh_transpose_times_g_o(student):
 def test_grad_h_rejects_zero_based_indices(student):
     p = _problem(470, 3, 2, 3, 2)
     g_o = np.array([0.5, -0.5])
-    with student_raises("ValueError"):
-        student.grad_h(g_o, p["W_yh"], p["W_hh"], 2, 0)
+    # i = 0 and t = 0 are both 0-based slips (README §4: raise if t < 1 or i < 1); t = 0 with
+    # i = 1 matters on its own: it is "i > t", so an unchecked t quietly returns zeros.
+    for t, i in ((2, 0), (0, 1), (0, 0)):
+        with student_raises("ValueError"):
+            student.grad_h(g_o, p["W_yh"], p["W_hh"], t, i)
+
+
+@points(1)
+def test_grad_h_keeps_float32(student):
+    p = _problem(480, 3, 2, 3, 2, dtype=np.float32)
+    g_o = np.array([0.5, -0.5], dtype=np.float32)
+    for t, i in ((3, 1), (1, 3)):  # a step back in time, and the zeros of i > t
+        got = student.grad_h(g_o, p["W_yh"], p["W_hh"], t, i)
+        assert_close(got, _grad_h_variant(g_o, p["W_yh"], p["W_hh"], t, i),
+                     name=f"grad_h on float32 inputs (t = {t}, i = {i})", rtol=1e-5, atol=1e-6,
+                     hint="return arrays in the dtype of the inputs (README, Conventions): "
+                          "np.zeros(n_h, dtype=g_o_t.dtype) for i > t")
 
 
 # --------------------------------------------------------------------------------------------
