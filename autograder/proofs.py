@@ -8,12 +8,15 @@ graded in one ordinary batch, through the same sandbox as real students:
     alternative  proofs/alternative/: another correct style  must score full marks
     mistake-*    the reference with one catalogued mistake   must lose points, fail the
                  (proofs/mistakes.yaml)                      tests it names, and say so
+                 (with several files: only the tests of the file it edits, and the ones
+                 it names, run; the other files are the reference's own)
     mutant-*     with `mutants`: every first-order mutant    killed, or listed in
                  of the solution regions (autograder.mutation)  proofs/equivalent.yaml
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -137,6 +140,22 @@ def build_fakes(assignment: Assignment, root: Path) -> dict[str, tuple[str, str]
     return plan
 
 
+def mistake_focus(assignment: Assignment, names: list[str], mistakes: dict[str, Mistake]
+                  ) -> dict[str, dict[str, list[str]]]:
+    """The tests each mistake fake needs (autograder.grading.focus, "files"): in an
+    assignment of several files, the tests of the file the mistake edits and the tests it
+    names; the other files are the reference's own, so their tests would only repeat the
+    reference's run (minbert's toy fine-tuning among them). Empty with one file."""
+    if len(assignment.manifest.modules) < 2:
+        return {}
+    out: dict[str, dict[str, list[str]]] = {}
+    for name in names:
+        mistake = mistakes[name.removeprefix("mistake-")]
+        module = mistake.module or assignment.manifest.modules[0]
+        out[name] = {"files": [module], "tests": list(mistake.loses)}
+    return out
+
+
 def judge(assignment: Assignment, name: str, kind: str, expectation: str,
           result: SubmissionResult, mistakes: dict[str, Mistake]) -> Proof:
     score = result.score_text()
@@ -166,6 +185,8 @@ def judge(assignment: Assignment, name: str, kind: str, expectation: str,
     outputs = [t.output for t in result.tests if t.status != "passed"]
     if not any(mistake.feedback.lower() in o.lower() for o in outputs):
         problems.append(f"no feedback mentions {mistake.feedback!r}")
+    if len(assignment.manifest.modules) > 1:
+        score += f" ({mistake.module or assignment.manifest.modules[0]}'s tests)"
     detail = score + ("" if not problems else "; " + "; ".join(problems))
     return Proof(name, expectation, not problems, detail, result)
 
@@ -202,6 +223,12 @@ def prove(assignment: Assignment, grade: Grade, *, only: frozenset[str] | None =
         if mutants:
             named = name_mutants(all_mutants(assignment))
             focus = write_mutants(assignment, root, named)
+        files = mistake_focus(assignment, [n for n in plan if kind_of(n) == "mistakes"],
+                              mistakes)
+        if files:
+            focus = focus or root.parent / f"{root.name}-focus.json"
+            data = json.loads(focus.read_text(encoding="utf-8")) if focus.is_file() else {}
+            focus.write_text(json.dumps({**data, "files": files}), encoding="utf-8")
         results = {r.student: r for r in grade(root, focus)}
     for name, (kind, expectation) in plan.items():
         result = results.get(name)

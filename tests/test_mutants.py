@@ -245,6 +245,38 @@ def test_focus_runs_only_the_listed_tests_and_stops_at_the_first_failure(tmp_pat
     assert {t.status for t in plain["correct"].tests} == {"passed"}
 
 
+def test_a_files_focus_runs_every_test_of_those_files_and_the_named_ones_without_stopping(
+        tmp_path):
+    """The focus of a catalogued mistake in a several-file assignment (proofs.mistake_focus):
+    the edited file's tests and the tests it names all run, failing or not; the others skip."""
+    course = tmp_path / "course"
+    shutil.copytree(TOY, course)
+    folder = tmp_path / "pair"
+    left = (course / "solutions/pair/left.py").read_text()
+    right = (course / "solutions/pair/right.py").read_text()
+    for student, right_text in (("wrong_right", right.replace("helper.ONE + x", "2 + x")),
+                                ("unfocused", right.replace("helper.ONE + x", "2 + x"))):
+        (folder / student).mkdir(parents=True)
+        (folder / student / "left.py").write_text(left)
+        (folder / student / "right.py").write_text(right_text)
+    focus = tmp_path / "focus.json"
+    focus.write_text(json.dumps({"files": {
+        "wrong_right": {"files": ["right.py"], "tests": ["test_both_together"]}}}))
+    from autograder.grading.engine import Options
+    from autograder.grading.pool import Job, grade_batch
+    from autograder.grading.submission import discover
+
+    results: list[SubmissionResult] = []
+    grade_batch(Job(str(course), "pair", Options(focus=str(focus))), discover(folder),
+                workers=1, on_result=results.append)
+    status = {r.student: {t.name: t.status for t in r.tests} for r in results}
+    assert status["wrong_right"] == {
+        "test_offset_of_one": "failed", "test_scale_by_one": "skipped",  # public
+        "test_scale": "skipped", "test_offset": "failed", "test_offset_of_zero": "failed",
+        "test_both_together": "failed", "test_skipped_here": "skipped"}
+    assert status["unfocused"]["test_scale"] == "passed"  # not listed: graded in full
+
+
 @pytest.mark.slow
 def test_prove_mutants_of_the_toy_finds_the_survivor_and_accepts_it_once_listed(toy):
     report = prove_assignment(toy, workers=1, only=frozenset({"reference"}), mutants=True)
