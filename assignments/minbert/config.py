@@ -70,9 +70,9 @@ PretrainedConfig = BertConfig
 class Option(str):
     """`ClassifierConfig.option`: "pretrain" or "finetune", a plain string.
 
-    The CMU 11-711 kit of 2024 calls the frozen mode "freeze" (its given loop tests
-    `config.option == 'freeze'`), so the option "pretrain" also compares equal to "freeze":
-    that kit's code freezes BERT as written.
+    One version of the CMU 11-711 kit (the one whose classifier.py reads csv data with pandas)
+    calls the frozen mode "freeze" (its given loop tests `config.option == 'freeze'`), so the
+    option "pretrain" also compares equal to "freeze": that kit's code freezes BERT as written.
     """
 
     SYNONYMS = {"pretrain": frozenset({"pretrain", "freeze"}), "finetune": frozenset({"finetune"})}
@@ -93,7 +93,7 @@ class Option(str):
 class ClassifierConfig:
     num_labels: int = 5  # number of sentiment classes (SST: 5, CFIMDB and the toy set: 2)
     option: str = "finetune"  # "pretrain": BERT frozen, only the head trains; "finetune": all
-    #   (the CMU 2024 kit's "freeze" is "pretrain": the option compares equal to either name)
+    #   (a CMU kit's "freeze" is "pretrain": the option compares equal to either name)
     hidden_size: int = 384  # width of BERT's pooled output = the head's input; must equal the
     #   BERT's hidden_size (384 for the course checkpoint, all-MiniLM-L6-v2)
     hidden_dropout_prob: float = 0.3  # dropout on the pooled [CLS] output before the head

@@ -156,12 +156,13 @@ def _dropout_off(*dropouts):
             d.train()
 
 
-# The CMU 11-711 kit of 2024 leaves self.dropout out of BertSelfAttention.__init__ (three real
-# submissions built on it: docs/minbert.md, "Real submissions"), so the message says what to add.
+# One version of the CMU 11-711 kit (csv data read with pandas, the frozen mode named 'freeze')
+# leaves self.dropout out of BertSelfAttention.__init__ (three public repositories built on it:
+# docs/minbert.md, "Real submissions"), so the message says what to add.
 NO_ATTENTION_DROPOUT = (
     "the attention dropout is missing: self.dropout is never applied to the probabilities (if "
-    "your BertSelfAttention has no self.dropout, as in the CMU 11-711 2024 kit, add "
-    "self.dropout = nn.Dropout(config.attention_probs_dropout_prob) to its __init__)")
+    "your BertSelfAttention has no self.dropout, as in the CMU 11-711 kit's 'freeze' version, "
+    "add self.dropout = nn.Dropout(config.attention_probs_dropout_prob) to its __init__)")
 
 
 def _qkv(bs, seq, seed, device):
@@ -864,14 +865,14 @@ def test_classifier_applies_dropout_to_the_pooled_output(student, reference, dev
         ref.dropout.p = 0.4
     no_dropout = ("the dropout is created in __init__ but never used in forward (your "
                   "train-mode output is the output without dropout)")
-    try:  # the CMU 2024 kit's __init__ sets this from BERT's config: 0 in this test
+    try:  # the CMU 'freeze' kit's __init__ sets this from BERT's config: 0 in this test
         kit_rate = "self.output_dropout_prob" in source_of(student, "classifier.py")
     except (AttributeError, KeyError):  # no submitted source (prove_local.py)
         kit_rate = False
     if kit_rate:
         no_dropout = ("the head applies no dropout: it is never used in forward, or its rate "
-                      "is self.output_dropout_prob, which the CMU 2024 kit takes from "
-                      "self.bert.config.hidden_dropout_prob (0 in this test): use "
+                      "is self.output_dropout_prob, which the CMU kit's 'freeze' version takes "
+                      "from self.bert.config.hidden_dropout_prob (0 in this test): use "
                       "config.hidden_dropout_prob")
     assert_close(got, _log_probs(expected),
                  name="classifier output in train mode (seeded), as log-probabilities",

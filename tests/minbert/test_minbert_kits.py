@@ -3,8 +3,8 @@
 tests/fixtures/minbert_kits/submissions/ holds RECONSTRUCTIONS of completed kit files (written
 for these tests from the kits' public API, not copied from any repository): `cs224n` (logits,
 an AdamW that ignores `correct_bias` as the CS224N handout allows), `cmu` (the class
-`BertSentClassifier`, log-probabilities, scaled_dot_product_attention) and `cmu2024` (the CMU
-kit as handed out in 2024: `import pandas` at the top of classifier.py, the frozen mode named
+`BertSentClassifier`, log-probabilities, scaled_dot_product_attention) and `cmu_freeze` (the
+CMU kit's version with `import pandas` at the top of classifier.py, the frozen mode named
 'freeze', no self.dropout in BertSelfAttention). All keep the kits'
 `BertModel.from_pretrained('bert-base-uncased')` and their training scripts' imports.
 tests/fixtures/minbert_kits/patterns/ holds reconstructed AdamWs with one mistake each of real
@@ -70,7 +70,7 @@ def test_the_classifier_is_found_under_either_kits_name():
                     reason="needs the pretrained checkpoint (the 'pretrained' extra)")
 def test_kit_submissions_are_graded_as_they_are(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
-    for kit in ("cs224n", "cmu", "cmu2024"):
+    for kit in ("cs224n", "cmu", "cmu_freeze"):
         shutil.copytree(KITS / kit, subs / kit)
     # The CS224N script importing a helper the student added to their own utils.py (a real
     # submission did): the grader's utils.py lacks it, so only the classifier's tests are
@@ -101,20 +101,20 @@ def test_kit_submissions_are_graded_as_they_are(tmp_path: Path) -> None:
     assert "cannot import name 'AverageMeter' from 'utils'" in own.modules[2].message
     assert "utils.py is a support file of this assignment" in own.modules[2].message
 
-    # The CMU 2024 kit: its pandas import and its 'freeze' cost nothing; its BertSelfAttention
+    # The CMU 'freeze' kit: its pandas import and its 'freeze' cost nothing; its BertSelfAttention
     # has no dropout, which the two train-mode attention tests name.
-    cmu2024 = results["cmu2024"]
-    lost = {t.name: t.output for t in cmu2024.tests if t.status not in ("passed", "skipped")}
+    cmu_freeze = results["cmu_freeze"]
+    lost = {t.name: t.output for t in cmu_freeze.tests if t.status not in ("passed", "skipped")}
     if importlib.util.find_spec("pandas") is None:  # without the 'pretrained' extra's pandas
-        assert _by_file(cmu2024)["classifier.py"] == (0.0, 11.0, "import_error")
-        assert "No module named 'pandas'" in cmu2024.modules[2].message
+        assert _by_file(cmu_freeze)["classifier.py"] == (0.0, 11.0, "import_error")
+        assert "No module named 'pandas'" in cmu_freeze.modules[2].message
     else:
-        assert _by_file(cmu2024) == {"bert.py": (41.0, 45.0, "graded"),
+        assert _by_file(cmu_freeze) == {"bert.py": (41.0, 45.0, "graded"),
                                      "optimizer.py": (16.0, 16.0, "graded"),
                                      "classifier.py": (11.0, 11.0, "graded")}, lost
     assert {"test_attention_applies_dropout_to_the_probabilities",
             "test_layer_in_train_mode_matches_reference_with_the_same_seed"} <= set(lost)
-    assert all("CMU 11-711 2024 kit" in lost[t] for t in (
+    assert all("CMU 11-711 kit's 'freeze' version" in lost[t] for t in (
         "test_attention_applies_dropout_to_the_probabilities",
         "test_layer_in_train_mode_matches_reference_with_the_same_seed"))
 

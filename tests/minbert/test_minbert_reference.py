@@ -134,8 +134,8 @@ def test_classifier_config_checks_its_fields():
         config.ClassifierConfig(hidden_size=384, bert_config={"hidden_size": 16})
 
 
-def test_the_option_pretrain_is_also_the_cmu_2024_kits_freeze():
-    """That kit's given loop tests `config.option == 'freeze'` (docs/minbert.md, "Real
+def test_the_option_pretrain_is_also_the_cmu_kits_freeze():
+    """A CMU kit's given loop tests `config.option == 'freeze'` (docs/minbert.md, "Real
     submissions"): the option "pretrain" equals it, and is still the plain string "pretrain"."""
     frozen = config.ClassifierConfig(option="pretrain")
     assert frozen.option == "freeze" and "freeze" == frozen.option
