@@ -29,6 +29,10 @@ SUBMISSIONS = {
     "right_needs_a_package": {"left.py": LEFT,
                               "right.py": "import pandas_that_nobody_installed\n" + RIGHT},
     "right_needs_its_own_file": {"left.py": LEFT, "right.py": "from loss import f\n" + RIGHT},
+    # A name the student added to their own copy of a support file (a real CS224N submission
+    # imported AverageMeter from its edited utils.py): the grader's copy lacks it.
+    "right_needs_its_own_helper": {"left.py": LEFT,
+                                   "right.py": "from helper import AverageMeter\n" + RIGHT},
     "both_broken": {"left.py": "raise ValueError('left is not done')\n",
                     "right.py": "import pandas_that_nobody_installed\n"},
 }
@@ -90,6 +94,15 @@ def test_a_missing_package_costs_only_the_file_that_imports_it_and_says_what_to_
     own = pair["right_needs_its_own_file"]
     assert own.status == "graded" and subtotals(own)["right.py"][2] == "import_error"
     assert "No module named 'loss'" in own.modules[1].message
+
+
+def test_a_name_missing_from_the_graders_copy_of_a_support_file_is_explained(pair):
+    r = pair["right_needs_its_own_helper"]
+    assert r.status == "graded" and r.score == 4.0
+    message = r.modules[1].message
+    assert "cannot import name 'AverageMeter' from 'helper'" in message
+    assert "helper.py is a support file of this assignment" in message
+    assert "the grader's own copy, not yours" in message and "'AverageMeter'" in message
 
 
 def test_a_submission_where_no_file_imports_is_an_import_error(pair):

@@ -67,10 +67,33 @@ class BertConfig:
 PretrainedConfig = BertConfig
 
 
+class Option(str):
+    """`ClassifierConfig.option`: "pretrain" or "finetune", a plain string.
+
+    One version of the CMU 11-711 kit (the one whose classifier.py reads csv data with pandas)
+    calls the frozen mode "freeze" (its given loop tests `config.option == 'freeze'`), so the
+    option "pretrain" also compares equal to "freeze": that kit's code freezes BERT as written.
+    """
+
+    SYNONYMS = {"pretrain": frozenset({"pretrain", "freeze"}), "finetune": frozenset({"finetune"})}
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return str(other) in self.SYNONYMS.get(str(self), {str(self)})
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = str.__hash__
+
+
 @dataclass
 class ClassifierConfig:
     num_labels: int = 5  # number of sentiment classes (SST: 5, CFIMDB and the toy set: 2)
     option: str = "finetune"  # "pretrain": BERT frozen, only the head trains; "finetune": all
+    #   (a CMU kit's "freeze" is "pretrain": the option compares equal to either name)
     hidden_size: int = 384  # width of BERT's pooled output = the head's input; must equal the
     #   BERT's hidden_size (384 for the course checkpoint, all-MiniLM-L6-v2)
     hidden_dropout_prob: float = 0.3  # dropout on the pooled [CLS] output before the head
@@ -83,6 +106,7 @@ class ClassifierConfig:
             raise ValueError(
                 f"ClassifierConfig: option={self.option!r}; use 'pretrain' or 'finetune'"
             )
+        self.option = Option(self.option)
         bert_hidden = (self.bert_config or {}).get("hidden_size", self.hidden_size)
         if bert_hidden != self.hidden_size:
             raise ValueError(

@@ -278,6 +278,9 @@ GRADS = [[0.3, -1.0, 2.0], [-0.5, 0.2, 1.0], [0.1, 0.1, -3.0]]
 # θ after steps 1, 2, 3 from θ_0 = [1, -2, 0.5], lr 0.1, no weight decay, bias correction on.
 ADAMW_STEPS = [[0.900011, -1.900003, 0.400002], [0.929365, -1.848902, 0.306785],
                [0.940925, -1.81583, 0.314983]]
+# The same when the first step only creates m = v = 0 and leaves the first gradient out of them.
+FIRST_GRADIENT_LEFT_OUT = [[1.0, -2.0, 0.5], [1.074409, -2.074402, 0.425589],
+                           [1.118276, -2.154415, 0.468013]]
 
 
 @OPTIMIZER
@@ -287,6 +290,9 @@ def test_adamw_first_three_steps_on_given_gradients(student):
     got = student.harness.fixed_gradient_steps(
         student.optimizer.AdamW, [1.0, -2.0, 0.5], GRADS, lr=0.1)
     assert_close(got, torch.tensor(ADAMW_STEPS), name="θ after each step", atol=1e-5,
+                 mistakes={"the first step only creates m and v, so the first gradient never "
+                           "enters them: update m and v on every step, the first one too":
+                           torch.tensor(FIRST_GRADIENT_LEFT_OUT)},
                  hint="α_t = α √(1 - β2ᵗ) / (1 - β1ᵗ) once, and ε added to √v_t")
 
 
@@ -299,7 +305,13 @@ def test_adamw_weight_decay_shrinks_a_parameter_with_zero_gradient(student):
         weight_decay=0.5)
     expected = torch.tensor([[1.0, -2.0, 4.0]]) * torch.tensor(
         [[0.95 ** t] for t in range(1, 6)])
+    # Decay by the bias-corrected step size α_t = 0.1 √(1 - 0.999ᵗ) / (1 - 0.9ᵗ) instead of lr.
+    by_step_size = torch.tensor([[1.0, -2.0, 4.0]]) * torch.tensor([[math.prod(
+        1 - 0.5 * 0.1 * math.sqrt(1 - 0.999 ** s) / (1 - 0.9 ** s) for s in range(1, t + 1))]
+        for t in range(1, 6)])
     assert_close(got, expected, name="θ after each step with g = 0", atol=1e-6,
+                 mistakes={"the weight decay is scaled by the bias-corrected step size α_t; "
+                           "decay θ by lr·weight_decay": by_step_size},
                  hint="weight decay multiplies θ by (1 - lr·weight_decay); it is not added to g")
 
 
@@ -324,6 +336,12 @@ def test_classifier_returns_one_logit_per_label(student):
         logits = model(torch.tensor([[2, 5, 9, 0], [3, 4, 0, 0]]),
                        torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0]]))
     except StudentError as err:
+        if err.type_name == "NameError" and "'config'" in err.message:
+            raise AssertionError(
+                f"{err.feedback()}\n`config` is the argument of __init__ (and a variable of "
+                "your training script, which the grader never runs): forward cannot see it. "
+                "Keep what forward needs on self in __init__, e.g. self.dropout = "
+                "nn.Dropout(config.hidden_dropout_prob)") from None
         if "mat1 and mat2" not in err.message:
             raise
         raise AssertionError(f"{err}\nThe head does not fit BERT's output: build it as "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import re
 import sys
 import time
 import types
@@ -324,7 +325,9 @@ class GradingPlugin:
 
     def import_feedback(self, err: StudentError) -> str:
         """What a student reads about a module that could not be imported."""
-        return f"{err.feedback()}{self.forbidden_hint(err) or self.not_installed_hint(err)}"
+        hint = (self.forbidden_hint(err) or self.not_installed_hint(err)
+                or self.support_hint(err))
+        return f"{err.feedback()}{hint}"
 
     def failed(self, sub: Submission, listing: Sequence[tuple[str, float, str]],
                err: GraderFailed, started: float) -> SubmissionResult:
@@ -364,6 +367,19 @@ class GradingPlugin:
                 "import, or move it into the function that uses it (the grader calls your "
                 "functions and classes; it never runs your training script), and put your own "
                 "helpers in the files you submit.")
+
+    def support_hint(self, err: StudentError) -> str:
+        """Why `from utils import X` failed when the student's own utils.py has X: a support
+        module is the grader's copy, never the student's."""
+        module = err.missing_module.partition(".")[0]
+        found = re.match(r"cannot import name '([^']+)'", err.message)
+        if not found or module not in self.assignment.support_names:
+            return ""
+        return (f"\n{module}.py is a support file of this assignment: where your code is "
+                "graded it is the grader's own copy, not yours (you submit only "
+                f"{', '.join(self.assignment.manifest.modules)}), and it has no "
+                f"{found.group(1)!r}. Define {found.group(1)} in the file that uses it, or drop "
+                "the import.")
 
     def own_modules(self) -> set[str]:
         """The assignment's module names: submitted files and public helpers."""

@@ -27,7 +27,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.testing import StudentError, assert_close, assert_equal, points
+from autograder.testing import StudentError, assert_close, assert_equal, points, source_of
 
 HIDDEN, HEADS, INTER, VOCAB, MAXPOS = 24, 4, 48, 60, 32
 SMALL = dict(vocab_size=VOCAB, hidden_size=HIDDEN, num_hidden_layers=2, num_attention_heads=HEADS,
@@ -154,6 +154,15 @@ def _dropout_off(*dropouts):
     finally:
         for d in dropouts:
             d.train()
+
+
+# One version of the CMU 11-711 kit (csv data read with pandas, the frozen mode named 'freeze')
+# leaves self.dropout out of BertSelfAttention.__init__ (three public repositories built on it:
+# docs/minbert.md, "Real submissions"), so the message says what to add.
+NO_ATTENTION_DROPOUT = (
+    "the attention dropout is missing: self.dropout is never applied to the probabilities (if "
+    "your BertSelfAttention has no self.dropout, as in the CMU 11-711 kit's 'freeze' version, "
+    "add self.dropout = nn.Dropout(config.attention_probs_dropout_prob) to its __init__)")
 
 
 def _qkv(bs, seq, seed, device):
@@ -295,12 +304,19 @@ def _log_probs(out):
 
 
 def _explain(err):
-    """A student's shape error in the classifier, with its likely cause."""
+    """A student's error in the classifier, with its likely cause: a shape error, or a name
+    that only the training script defines."""
     if "mat1 and mat2" in err.message or "size mismatch" in err.message:
         return AssertionError(f"{err}\nThe head does not fit BERT's output: build it as "
                               "nn.Linear(config.hidden_size, config.num_labels), without "
                               "hard-coded sizes (768 is bert-base's width; the course "
                               "checkpoint's is 384)")
+    if err.type_name == "NameError" and "'config'" in err.message:
+        return AssertionError(
+            f"{err.feedback()}\n`config` is the argument of __init__ (and a variable of your "
+            "training script, which the grader never runs): forward cannot see it. Keep what "
+            "forward needs on self in __init__, e.g. self.dropout = "
+            "nn.Dropout(config.hidden_dropout_prob)")
     return err
 
 
@@ -374,8 +390,7 @@ def test_attention_applies_dropout_to_the_probabilities(student, reference, devi
     with _dropout_off(ref.dropout):
         undropped = reference.harness.seeded_call(seed, ref, k, q, v, mask, method="attention")
     assert_close(got, expected, name="attention in train mode (seeded)", atol=1e-5,
-                 mistakes={"the attention dropout is missing: self.dropout is never applied "
-                           "to the probabilities (your train-mode output is the output "
+                 mistakes={NO_ATTENTION_DROPOUT + " (your train-mode output is the output "
                            "without dropout)": undropped},
                  hint="apply self.dropout once, to the softmax probabilities P, before P V "
                       "(not to the scores, not to the output)")
@@ -481,8 +496,7 @@ def test_layer_in_train_mode_matches_reference_with_the_same_seed(student, refer
         expected = reference.harness.seeded_call(seed, ref, h, mask)
         mistakes = {}
         for what, dropout in [
-                ("the attention dropout is missing: BertSelfAttention.attention never applies "
-                 "self.dropout to the probabilities", ref.self_attention.dropout),
+                (NO_ATTENTION_DROPOUT, ref.self_attention.dropout),
                 ("the dropout of the attention add-norm is never applied",
                  ref.attention_dropout),
                 ("the dropout of the feed-forward add-norm is never applied", ref.out_dropout)]:
@@ -615,6 +629,73 @@ def test_the_whole_model_matches_reference_on_the_checkpoint(student, reference,
 ADAM_ATOL = {"plain": 1e-3, "decay": 1e-2, "first": 1e-4}
 
 
+# Three mistakes of real submissions (docs/minbert.md, "Real submissions") that the hints below
+# would otherwise blame on something else ("read from `group`", "never added to the gradient"):
+# the reference AdamW with that one mistake, so that the message can name it.
+REAL_ADAMW_MISTAKES = {
+    "skip": "the first step only creates m and v, so the first gradient never enters them: "
+            "update m and v on every step, the first one too",
+    "shared": "the step count t is shared by all the parameters (an attribute of the "
+              "optimizer, +1 per parameter), not kept per parameter: use state[\"step\"] in "
+              "self.state[p]",
+    "decay": "the weight decay is scaled by the bias-corrected step size α_t; decay θ by "
+             "lr·weight_decay: θ ← θ - lr·λ·θ",
+}
+
+
+def _mistaken_adamw(reference, mistake):
+    """The reference AdamW with one of REAL_ADAMW_MISTAKES (a distinct __qualname__ each, the
+    key of _reference_trajectory's cache)."""
+    def make():
+        class Mistaken(reference.optimizer.AdamW):
+            @torch.no_grad()
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    beta1, beta2 = group["betas"]
+                    lr = group["lr"]
+                    for p in group["params"]:
+                        if p.grad is None:
+                            continue
+                        state = self.state[p]
+                        first = len(state) == 0
+                        if first:
+                            state.update(step=0, exp_avg=torch.zeros_like(p),
+                                         exp_avg_sq=torch.zeros_like(p))
+                            self.shared_t = 0
+                        state["step"] += 1
+                        self.shared_t += 1
+                        t = self.shared_t if mistake == "shared" else state["step"]
+                        m, v = state["exp_avg"], state["exp_avg_sq"]
+                        if not (first and mistake == "skip"):
+                            m.mul_(beta1).add_(p.grad, alpha=1.0 - beta1)
+                            v.mul_(beta2).addcmul_(p.grad, p.grad, value=1.0 - beta2)
+                        step_size = lr
+                        if group["correct_bias"]:
+                            step_size = lr * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+                        decay = step_size if mistake == "decay" else lr
+                        p.mul_(1.0 - decay * group["weight_decay"])
+                        p.addcdiv_(m, v.sqrt().add_(group["eps"]), value=-step_size)
+
+        Mistaken.__qualname__ = f"AdamW[{mistake}]"
+        return Mistaken
+    return _once(("mistaken adamw", mistake), make)
+
+
+def _real_mistakes(reference, **kwargs):
+    """{description: trajectory} of REAL_ADAMW_MISTAKES on the same problem."""
+    return {text: _reference_trajectory(reference, _mistaken_adamw(reference, key), **kwargs)
+            for key, text in REAL_ADAMW_MISTAKES.items()}
+
+
+def _assert_adamw(got, expected, *, mistakes, **checks):
+    """assert_close(got, expected, ...) that computes `mistakes()` (trajectories of mistaken
+    optimizers, ~1 s each) only when the check fails: a correct AdamW never pays for them."""
+    try:
+        assert_close(got, expected, **checks)
+    except AssertionError:
+        assert_close(got, expected, mistakes=mistakes(), **checks)
+
+
 def _trajectory(student, **kwargs):
     """Final parameters of harness.optimizer_trajectory with the student's AdamW."""
     return student.harness.optimizer_trajectory(student.optimizer.AdamW, **kwargs)["params"]
@@ -633,26 +714,31 @@ def _reference_trajectory(reference, optimizer_cls=None, **kwargs):
 @points(4)
 def test_adamw_trajectory_matches_reference_over_many_steps(student, reference):
     kwargs = dict(steps=500, seed=1, lr=1e-2)
-    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
-                 name="parameters after 500 AdamW steps (lr 1e-2)", atol=ADAM_ATOL["plain"],
-                 hint="m and v are running averages kept in self.state[p] between steps; "
-                      "α_t = α √(1 - β2ᵗ) / (1 - β1ᵗ), applied once")
+    _assert_adamw(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
+                  name="parameters after 500 AdamW steps (lr 1e-2)", atol=ADAM_ATOL["plain"],
+                  mistakes=lambda: _real_mistakes(reference, **kwargs),
+                  hint="m and v are running averages kept in self.state[p] between steps; "
+                       "α_t = α √(1 - β2ᵗ) / (1 - β1ᵗ), applied once")
 
 
 @OPTIMIZER
 @points(4)
 def test_adamw_weight_decay_is_decoupled(student, reference):
     kwargs = dict(steps=300, seed=2, lr=1e-2, weight_decay=0.1)
-    mistakes = {
-        "you ignore weight_decay": _reference_trajectory(reference, steps=300, seed=2, lr=1e-2),
-        "you add weight_decay·θ to the gradient (L2, coupled), instead of decaying θ":
-            _reference_trajectory(reference, torch.optim.Adam, eps=1e-6, **kwargs),
-    }
-    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
-                 name="parameters after 300 steps with weight_decay 0.1",
-                 atol=ADAM_ATOL["decay"], mistakes=mistakes,
-                 hint="decoupled decay: θ ← θ - lr·λ·θ, never added to the gradient (that "
-                      "would be L2 regularisation, rescaled by Adam)")
+
+    def mistakes():
+        return {
+            "you ignore weight_decay":
+                _reference_trajectory(reference, steps=300, seed=2, lr=1e-2),
+            "you add weight_decay·θ to the gradient (L2, coupled), instead of decaying θ":
+                _reference_trajectory(reference, torch.optim.Adam, eps=1e-6, **kwargs),
+            **_real_mistakes(reference, **kwargs),
+        }
+    _assert_adamw(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
+                  name="parameters after 300 steps with weight_decay 0.1",
+                  atol=ADAM_ATOL["decay"], mistakes=mistakes,
+                  hint="decoupled decay: θ ← θ - lr·λ·θ, never added to the gradient (that "
+                       "would be L2 regularisation, rescaled by Adam)")
 
 
 # The only test that turns the bias correction off, worth one point: the CS224N and CMU
@@ -670,13 +756,14 @@ CORRECT_BIAS_HINT = (
 def test_adamw_without_bias_correction(student, reference):
     kwargs = dict(steps=200, seed=3, lr=1e-2, correct_bias=False)
     expected = _reference_trajectory(reference, **kwargs)
-    corrected = _reference_trajectory(reference, steps=200, seed=3, lr=1e-2)
-    assert_close(_trajectory(student, **kwargs), expected,
-                 name="parameters after 200 steps with correct_bias=False",
-                 atol=ADAM_ATOL["plain"],
-                 mistakes={"you ignore correct_bias=False (the bias correction is always on)":
-                           corrected},
-                 hint=CORRECT_BIAS_HINT)
+    _assert_adamw(_trajectory(student, **kwargs), expected,
+                  name="parameters after 200 steps with correct_bias=False",
+                  atol=ADAM_ATOL["plain"],
+                  mistakes=lambda: {
+                      "you ignore correct_bias=False (the bias correction is always on)":
+                          _reference_trajectory(reference, steps=200, seed=3, lr=1e-2),
+                      **_real_mistakes(reference, **kwargs)},
+                  hint=CORRECT_BIAS_HINT)
 
 
 @OPTIMIZER
@@ -687,10 +774,11 @@ def test_adamw_uses_each_param_groups_own_settings(student, reference):
     groups = [{"lr": 1e-2, "weight_decay": 0.1}, {"lr": 1e-3, "weight_decay": 1.0},
               {"lr": 1e-2, "betas": (0.5, 0.9)}]
     kwargs = dict(steps=200, seed=4, groups=groups)
-    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
-                 name="parameters of 3 param groups after 200 steps", atol=ADAM_ATOL["decay"],
-                 hint="read lr, betas, eps and weight_decay from `group`, not from "
-                      "self.defaults: each group sets its own")
+    _assert_adamw(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
+                  name="parameters of 3 param groups after 200 steps", atol=ADAM_ATOL["decay"],
+                  mistakes=lambda: _real_mistakes(reference, **kwargs),
+                  hint="read lr, betas, eps and weight_decay from `group`, not from "
+                       "self.defaults: each group sets its own")
 
 
 @OPTIMIZER
@@ -698,10 +786,11 @@ def test_adamw_uses_each_param_groups_own_settings(student, reference):
 def test_adamw_first_steps_with_small_betas(student, reference):
     """The first steps are where bias correction matters most (applied twice: off by 0.12)."""
     kwargs = dict(steps=3, seed=5, lr=0.1, betas=(0.5, 0.9))
-    assert_close(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
-                 name="parameters after 3 steps (betas (0.5, 0.9))", atol=ADAM_ATOL["first"],
-                 hint="fold the bias correction into the step size once; do not also divide "
-                      "m and v by (1 - βᵗ)")
+    _assert_adamw(_trajectory(student, **kwargs), _reference_trajectory(reference, **kwargs),
+                  name="parameters after 3 steps (betas (0.5, 0.9))", atol=ADAM_ATOL["first"],
+                  mistakes=lambda: _real_mistakes(reference, **kwargs),
+                  hint="fold the bias correction into the step size once; do not also divide "
+                       "m and v by (1 - βᵗ)")
 
 
 @OPTIMIZER
@@ -754,9 +843,10 @@ def test_classifier_logits_come_from_the_pooled_cls_output(student, reference, d
 @CLASSIFIER
 @points(1)
 def test_classifier_applies_dropout_to_the_pooled_output(student, reference, device, seed):
-    """Train mode, BERT's own dropout 0 and the head's 0.5, same seed: the same mask."""
+    """Train mode, BERT's own dropout 0 and the head's 0.4, same seed: the same mask. (Not
+    0.5: that is nn.Dropout()'s default, which would let a head that ignores the config pass.)"""
     stu, ref = _classifier_pair(student, reference, "finetune", 18, device, bert_dropout=0.0,
-                                hidden_dropout_prob=0.5)
+                                hidden_dropout_prob=0.4)
     stu.train()
     ref.train()
     ids = torch.randint(1, VOCAB, (4, 7), generator=torch.Generator().manual_seed(180)).to(device)
@@ -773,11 +863,26 @@ def test_classifier_applies_dropout_to_the_pooled_output(student, reference, dev
         pooled = ref.bert(ids, mask)["pooler_output"]
         on_logits = reference.harness.seeded_call(
             seed, lambda: ref.dropout(ref.classifier(pooled)))
+        ref.dropout.p = 0.5
+        default_rate = reference.harness.seeded_call(seed, ref, ids, mask)
+        ref.dropout.p = 0.4
+    no_dropout = ("the dropout is created in __init__ but never used in forward (your "
+                  "train-mode output is the output without dropout)")
+    try:  # the CMU 'freeze' kit's __init__ sets this from BERT's config: 0 in this test
+        kit_rate = "self.output_dropout_prob" in source_of(student, "classifier.py")
+    except (AttributeError, KeyError):  # no submitted source (prove_local.py)
+        kit_rate = False
+    if kit_rate:
+        no_dropout = ("the head applies no dropout: it is never used in forward, or its rate "
+                      "is self.output_dropout_prob, which the CMU kit's 'freeze' version takes "
+                      "from self.bert.config.hidden_dropout_prob (0 in this test): use "
+                      "config.hidden_dropout_prob")
     assert_close(got, _log_probs(expected),
                  name="classifier output in train mode (seeded), as log-probabilities",
                  atol=1e-5, mistakes={
-                     "the dropout is created in __init__ but never used in forward (your "
-                     "train-mode output is the output without dropout)": _log_probs(undropped),
+                     no_dropout: _log_probs(undropped),
+                     "the dropout has no rate: nn.Dropout() uses PyTorch's default p = 0.5, "
+                     "not config.hidden_dropout_prob (0.4 here)": _log_probs(default_rate),
                      "the dropout is applied to the logits instead of the pooled output":
                          _log_probs(on_logits),
                      "you return probabilities (softmax) instead of logits":
@@ -792,7 +897,11 @@ def test_pretrain_mode_trains_only_the_head(student, reference, device, seed):
     stu, _ = _classifier_pair(student, reference, "pretrain", 15, device)
     ids = torch.randint(1, VOCAB, (6, 7), generator=torch.Generator().manual_seed(150)).to(device)
     labels = torch.tensor([0, 1, 2, 0, 1, 2], device=device)
-    change = student.harness.train_and_diff(stu, ids, torch.ones_like(ids), labels, seed=seed)
+    try:
+        change = student.harness.train_and_diff(stu, ids, torch.ones_like(ids), labels,
+                                                seed=seed)
+    except StudentError as err:
+        raise _explain(err) from None
     moved = sorted(k for k, v in change.items() if k.startswith("bert.") and v > 0)
     if moved:
         raise AssertionError(f"option 'pretrain': BERT must stay frozen, but {moved[:3]} "
@@ -808,7 +917,11 @@ def test_finetune_mode_trains_bert_too(student, reference, device, seed):
     stu, _ = _classifier_pair(student, reference, "finetune", 16, device)
     ids = torch.randint(1, VOCAB, (6, 7), generator=torch.Generator().manual_seed(160)).to(device)
     labels = torch.tensor([0, 1, 2, 0, 1, 2], device=device)
-    change = student.harness.train_and_diff(stu, ids, torch.ones_like(ids), labels, seed=seed)
+    try:
+        change = student.harness.train_and_diff(stu, ids, torch.ones_like(ids), labels,
+                                                seed=seed)
+    except StudentError as err:
+        raise _explain(err) from None
     name = "bert.bert_layers.0.self_attention.query.weight"
     if change.get(name, 0.0) == 0.0:
         raise AssertionError(
@@ -836,6 +949,14 @@ def test_finetuning_learns_the_toy_sentiment_set(student, reference, device, see
         raise _explain(err) from None
     acc = float((preds.cpu() == dev_labels).float().mean())
     if acc < TOY_THRESHOLD:
+        model.eval()
+        width = tuple(model(dev_ids[:1].to(device), dev_mask[:1].to(device)).shape)[-1]
+        if width != 2:
+            raise AssertionError(
+                f"after {TOY_STEPS} fine-tuning steps the toy dev accuracy is {acc:.3f}, "
+                f"expected >= {TOY_THRESHOLD}: your classifier returns {width} scores for the "
+                "toy set's 2 labels, so the number of labels is hard-coded. Use "
+                "nn.Linear(config.hidden_size, config.num_labels)")
         raise AssertionError(
             f"after {TOY_STEPS} fine-tuning steps the toy dev accuracy is {acc:.3f}, expected "
             f">= {TOY_THRESHOLD} (the reference reaches {TOY_REFERENCE} over 5 seeds). Check "

@@ -2,10 +2,14 @@
 
 tests/fixtures/minbert_kits/submissions/ holds RECONSTRUCTIONS of completed kit files (written
 for these tests from the kits' public API, not copied from any repository): `cs224n` (logits,
-an AdamW that ignores `correct_bias` as the CS224N handout allows) and `cmu` (the class
-`BertSentClassifier`, log-probabilities, scaled_dot_product_attention). Both keep the kits'
+an AdamW that ignores `correct_bias` as the CS224N handout allows), `cmu` (the class
+`BertSentClassifier`, log-probabilities, scaled_dot_product_attention) and `cmu_freeze` (the
+CMU kit's version with `import pandas` at the top of classifier.py, the frozen mode named
+'freeze', no self.dropout in BertSelfAttention). All keep the kits'
 `BertModel.from_pretrained('bert-base-uncased')` and their training scripts' imports.
-docs/minbert.md records what they, and a few variants, scored before and after issue 14.
+tests/fixtures/minbert_kits/patterns/ holds reconstructed AdamWs with one mistake each of real
+submissions, whose feedback used to blame something else. docs/minbert.md records what the
+kit fixtures, the variants below and the real submissions scored.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ import train
 from tests.conftest import REPO, grade_folder
 
 KITS = REPO / "tests" / "fixtures" / "minbert_kits" / "submissions"
+PATTERNS = REPO / "tests" / "fixtures" / "minbert_kits" / "patterns"
+# An AdamW pattern is graded alone: this bert.py stops its own import (and classifier.py's),
+# so that only the optimizer's tests run, in a few seconds.
+NO_BERT = 'raise ImportError("this fixture grades optimizer.py only")\n'
 SMALL = dict(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=4,
              intermediate_size=32, max_position_embeddings=20)
 
@@ -62,13 +70,20 @@ def test_the_classifier_is_found_under_either_kits_name():
                     reason="needs the pretrained checkpoint (the 'pretrained' extra)")
 def test_kit_submissions_are_graded_as_they_are(tmp_path: Path) -> None:
     subs = tmp_path / "subs"
-    shutil.copytree(KITS / "cs224n", subs / "cs224n")
-    shutil.copytree(KITS / "cmu", subs / "cmu")
-    # The CS224N script with one more import, which the grader does not have: only the
-    # classifier's tests are lost, and the feedback says why.
-    shutil.copytree(KITS / "cs224n", subs / "cs224n_pandas")
-    script = subs / "cs224n_pandas" / "classifier.py"
-    script.write_text(script.read_text().replace("import csv\n", "import csv\nimport pandas\n"))
+    for kit in ("cs224n", "cmu", "cmu_freeze"):
+        shutil.copytree(KITS / kit, subs / kit)
+    # The CS224N script importing a helper the student added to their own utils.py (a real
+    # submission did): the grader's utils.py lacks it, so only the classifier's tests are
+    # lost, and the feedback says why.
+    shutil.copytree(KITS / "cs224n", subs / "cs224n_own_utils")
+    script = subs / "cs224n_own_utils" / "classifier.py"
+    script.write_text(script.read_text().replace(
+        "import csv\n", "import csv\nfrom utils import AverageMeter\n"))
+    for pattern in PATTERNS.glob("adamw_*.py"):
+        (subs / pattern.stem).mkdir()
+        (subs / pattern.stem / "optimizer.py").write_text(pattern.read_text())
+        (subs / pattern.stem / "bert.py").write_text(NO_BERT)
+        (subs / pattern.stem / "classifier.py").write_text("from bert import BertModel\n")
     results = grade_folder(REPO, "minbert", subs)
 
     cmu = results["cmu"]
@@ -79,13 +94,62 @@ def test_kit_submissions_are_graded_as_they_are(tmp_path: Path) -> None:
     assert [t.name for t in lost] == ["test_adamw_without_bias_correction"], cs224n.message
     assert cs224n.score == 71.0 and "CS224N handout" in lost[0].output
 
-    pandas = results["cs224n_pandas"]
-    by_file = {m.name: (m.score, m.max_score, m.status) for m in pandas.modules}
-    if importlib.util.find_spec("pandas") is None:
-        assert by_file == {"bert.py": (45.0, 45.0, "graded"),
-                           "optimizer.py": (15.0, 16.0, "graded"),
-                           "classifier.py": (0.0, 11.0, "import_error")}
-        assert "No module named 'pandas'" in pandas.modules[2].message
-        assert "into the function that uses it" in pandas.modules[2].message
-    else:  # an instructor who installed pandas: the script imports as it is
-        assert pandas.score == 71.0
+    own = results["cs224n_own_utils"]
+    assert _by_file(own) == {"bert.py": (45.0, 45.0, "graded"),
+                             "optimizer.py": (15.0, 16.0, "graded"),
+                             "classifier.py": (0.0, 11.0, "import_error")}
+    assert "cannot import name 'AverageMeter' from 'utils'" in own.modules[2].message
+    assert "utils.py is a support file of this assignment" in own.modules[2].message
+
+    # The CMU 'freeze' kit: its pandas import and its 'freeze' cost nothing; its BertSelfAttention
+    # has no dropout, which the two train-mode attention tests name.
+    cmu_freeze = results["cmu_freeze"]
+    lost = {t.name: t.output for t in cmu_freeze.tests if t.status not in ("passed", "skipped")}
+    if importlib.util.find_spec("pandas") is None:  # without the 'pretrained' extra's pandas
+        assert _by_file(cmu_freeze)["classifier.py"] == (0.0, 11.0, "import_error")
+        assert "No module named 'pandas'" in cmu_freeze.modules[2].message
+    else:
+        assert _by_file(cmu_freeze) == {"bert.py": (41.0, 45.0, "graded"),
+                                     "optimizer.py": (16.0, 16.0, "graded"),
+                                     "classifier.py": (11.0, 11.0, "graded")}, lost
+    assert {"test_attention_applies_dropout_to_the_probabilities",
+            "test_layer_in_train_mode_matches_reference_with_the_same_seed"} <= set(lost)
+    assert all("CMU 11-711 kit's 'freeze' version" in lost[t] for t in (
+        "test_attention_applies_dropout_to_the_probabilities",
+        "test_layer_in_train_mode_matches_reference_with_the_same_seed"))
+
+    # Each AdamW pattern: the tests it fails name the mistake, not another one.
+    for pattern, (score, says, failed) in PATTERN_FEEDBACK.items():
+        result = results[pattern]
+        lost = {t.name: t.output for t in result.tests
+                if t.module == "optimizer.py" and t.status not in ("passed", "skipped")}
+        assert _by_file(result)["optimizer.py"] == (score, 16.0, "graded"), lost
+        assert set(failed) <= set(lost), (pattern, sorted(lost))
+        assert all(says in lost[t] for t in failed), (pattern, {t: lost[t] for t in failed})
+
+
+# What each reconstructed AdamW pattern scores of optimizer.py's 16 points, the words its
+# feedback must contain, and the tests that must say them.
+PATTERN_FEEDBACK = {
+    "adamw_first_gradient_left_out": (
+        8.0, "the first gradient never enters them",
+        ["test_adamw_first_three_steps_on_given_gradients",
+         "test_adamw_trajectory_matches_reference_over_many_steps",
+         "test_adamw_without_bias_correction",
+         "test_adamw_first_steps_with_small_betas"]),
+    "adamw_step_count_shared": (
+        4.0, "the step count t is shared by all the parameters",
+        ["test_adamw_trajectory_matches_reference_over_many_steps",
+         "test_adamw_weight_decay_is_decoupled",
+         "test_adamw_uses_each_param_groups_own_settings",
+         "test_adamw_first_steps_with_small_betas"]),
+    "adamw_decay_by_step_size": (
+        9.0, "scaled by the bias-corrected step size α_t",
+        ["test_adamw_weight_decay_shrinks_a_parameter_with_zero_gradient",
+         "test_adamw_weight_decay_is_decoupled",
+         "test_adamw_uses_each_param_groups_own_settings"]),
+}
+
+
+def _by_file(result):
+    return {m.name: (m.score, m.max_score, m.status) for m in result.modules}

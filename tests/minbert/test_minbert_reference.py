@@ -132,3 +132,15 @@ def test_classifier_config_checks_its_fields():
         config.ClassifierConfig(option="frozen")
     with pytest.raises(ValueError, match="hidden_size"):
         config.ClassifierConfig(hidden_size=384, bert_config={"hidden_size": 16})
+
+
+def test_the_option_pretrain_is_also_the_cmu_kits_freeze():
+    """A CMU kit's given loop tests `config.option == 'freeze'` (docs/minbert.md, "Real
+    submissions"): the option "pretrain" equals it, and is still the plain string "pretrain"."""
+    frozen = config.ClassifierConfig(option="pretrain")
+    assert frozen.option == "freeze" and "freeze" == frozen.option
+    assert frozen.option in ("freeze", "finetune") and frozen.option != "finetune"
+    assert frozen.option == "pretrain" and str(frozen.option) == "pretrain"
+    assert {frozen.option: 1}["pretrain"] == 1
+    trained = config.ClassifierConfig(option="finetune")
+    assert trained.option != "freeze" and trained.option == "finetune"
