@@ -15,13 +15,17 @@ from tests.install.conftest import make_venv, run_nlpgrade
 pytestmark = pytest.mark.slow
 
 
-def sitecustomize_venv(parent: Path, *, inherit: bool, extra: list[Path]) -> Path:
-    """A venv whose grader-side packages come partly from `sitecustomize`, which the jail does
-    not run: the grader sees `extra`, the sandbox does not (the real failure, reproduced)."""
+def startup_code_venv(parent: Path, *, inherit: bool, extra: list[Path]) -> Path:
+    """A venv whose grader-side packages come partly from code run at start-up, which the
+    jail does not mirror: the grader sees `extra`, the sandbox does not (the real failure,
+    reproduced). In the wild that code is often a `sitecustomize`; here it is the import line
+    of a `.pth` file (the jail mirrors a `.pth` file's path lines, never what its import lines
+    do), because in a venv of Debian's python3 the system's own sitecustomize
+    (/usr/lib/python3.11/sitecustomize.py) comes first on sys.path and shadows a venv's."""
     venv = make_venv(parent, inherit=inherit)
     (site,) = (venv / "lib").glob("python3*/site-packages")
-    lines = ["import sys"] + [f"sys.path.append({str(p)!r})" for p in extra]
-    (site / "sitecustomize.py").write_text("\n".join(lines) + "\n")
+    code = "; ".join(["import sys"] + [f"sys.path.append({str(p)!r})" for p in extra])
+    (site / "zz_nlpgrade_startup.pth").write_text(code + "\n")
     return venv
 
 
@@ -30,7 +34,7 @@ def test_a_sandbox_without_torch_stops_grading_with_exit_2_and_writes_nothing(
     course = tmp_path / "course"
     shutil.copytree(toy_course, course)
     here = [Path(p) for p in site.getsitepackages()]
-    venv = sitecustomize_venv(tmp_path, inherit=False, extra=[*here, REPO])
+    venv = startup_code_venv(tmp_path, inherit=False, extra=[*here, REPO])
     proc = run_nlpgrade(venv, ["grade", "toy", str(course / "submissions"), "--course",
                                str(course)], cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -61,7 +65,7 @@ def test_a_package_the_grader_has_but_the_sandbox_lacks_is_a_grader_error(
     (subs / "liar").mkdir()
     (subs / "liar" / "toy.py").write_text(
         "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n")
-    venv = sitecustomize_venv(tmp_path, inherit=True, extra=[vendor])
+    venv = startup_code_venv(tmp_path, inherit=True, extra=[vendor])
     report = tmp_path / "r.json"
     args = ["grade", "toy", str(subs), "--course", str(course), "--json", str(report)]
     proc = run_nlpgrade(venv, args, cwd=tmp_path)
