@@ -93,7 +93,8 @@ class Option(str):
 class ClassifierConfig:
     num_labels: int = 5  # number of sentiment classes (SST: 5, CFIMDB and the toy set: 2)
     option: str = "finetune"  # "pretrain": BERT frozen, only the head trains; "finetune": all
-    #   (a CMU kit's "freeze" is "pretrain": the option compares equal to either name)
+    #   (a CMU kit's "freeze" is "pretrain": the option compares equal to either name; a
+    #   CS224N kit's `fine_tune_mode` is read from it: see the property below)
     hidden_size: int = 384  # width of BERT's pooled output = the head's input; must equal the
     #   BERT's hidden_size (384 for the course checkpoint, all-MiniLM-L6-v2)
     hidden_dropout_prob: float = 0.3  # dropout on the pooled [CLS] output before the head
@@ -113,3 +114,11 @@ class ClassifierConfig:
                 f"ClassifierConfig: hidden_size={self.hidden_size} but bert_config has "
                 f"hidden_size={bert_hidden}; set both to the same width"
             )
+
+    @property
+    def fine_tune_mode(self) -> str:
+        """`option` under the name a later CS224N kit uses: "last-linear-layer" (BERT frozen,
+        = "pretrain") or "full-model" (= "finetune"). That kit's classifier.py asserts
+        `config.fine_tune_mode in ["last-linear-layer", "full-model"]` and freezes BERT
+        by it, so its code runs here as written."""
+        return "last-linear-layer" if self.option == "pretrain" else "full-model"

@@ -134,6 +134,16 @@ def test_classifier_config_checks_its_fields():
         config.ClassifierConfig(hidden_size=384, bert_config={"hidden_size": 16})
 
 
+def test_the_option_is_also_the_later_cs224n_kits_fine_tune_mode():
+    """A later CS224N kit's classifier.py asserts `config.fine_tune_mode in
+    ["last-linear-layer", "full-model"]` and freezes BERT when it is "last-linear-layer"."""
+    frozen = config.ClassifierConfig(option="pretrain")
+    trained = config.ClassifierConfig(option="finetune")
+    assert frozen.fine_tune_mode == "last-linear-layer"
+    assert trained.fine_tune_mode == "full-model"
+    assert "fine_tune_mode" not in config.asdict(frozen)  # derived, never a second setting
+
+
 def test_the_option_pretrain_is_also_the_cmu_kits_freeze():
     """A CMU kit's given loop tests `config.option == 'freeze'` (docs/minbert.md, "Real
     submissions"): the option "pretrain" equals it, and is still the plain string "pretrain"."""
