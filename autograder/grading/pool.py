@@ -118,6 +118,20 @@ class Slot:
         self.task_started = 0.0
         self.asked = False  # it asked for work at least once (it started up)
 
+    def event(self, ready: list[Any], *, hung: bool) -> tuple[str, Any] | None:
+        """What the worker said, of the connections and sentinels `wait` found `ready`:
+        its message (kind, payload), ("died", None) when it is gone, ("hung", None) when it
+        is past its budget (`hung`), or None while it is still working."""
+        if self.conn in ready:
+            try:
+                kind, payload = self.conn.recv()
+            except (EOFError, OSError):
+                return "died", None
+            return kind, payload
+        if self.proc.sentinel in ready or hung:
+            return ("hung" if hung else "died"), None
+        return None
+
     def stop(self) -> None:
         if self.proc.is_alive():
             self.proc.kill()
@@ -142,16 +156,11 @@ def grade_batch(job: Job, students: list[tuple[str, Path]], *, workers: int,
                          timeout=5.0)
             now = time.monotonic()
             for slot in list(slots):
-                hung = slot.task is not None and now - slot.task_started > budget
-                if slot.conn in ready:
-                    try:
-                        kind, payload = slot.conn.recv()
-                    except (EOFError, OSError):
-                        kind, payload = "died", None
-                elif slot.proc.sentinel in ready or hung:
-                    kind, payload = ("hung" if hung else "died"), None
-                else:
+                event = slot.event(ready, hung=slot.task is not None
+                                   and now - slot.task_started > budget)
+                if event is None:
                     continue
+                kind, payload = event
                 if kind == "next":
                     slot.asked, stillborn = True, 0
                     slot.task = queue.pop(0) if queue else None

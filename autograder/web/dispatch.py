@@ -247,16 +247,11 @@ class PoolDispatcher(Grading):
     def _handle(self, live: Live, ready: list[Any]) -> None:
         slot = live.slot
         budget = (self.assignment(live.slug).manifest.limits.submission_timeout_s + GRACE_S)
-        hung = live.claimed is not None and time.monotonic() - slot.task_started > budget
-        if slot.conn in ready:
-            try:
-                kind, payload = slot.conn.recv()
-            except (EOFError, OSError):
-                kind, payload = "died", None
-        elif slot.proc.sentinel in ready or hung:
-            kind, payload = ("hung" if hung else "died"), None
-        else:
+        event = slot.event(ready, hung=live.claimed is not None
+                           and time.monotonic() - slot.task_started > budget)
+        if event is None:
             return
+        kind, payload = event
         if kind == "next":
             slot.asked, live.waiting = True, True
             self.problems.pop(live.slug, None)
