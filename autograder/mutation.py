@@ -254,8 +254,10 @@ def name_mutants(mutants: list[Mutant]) -> dict[str, Mutant]:
     return {f"mutant-{i:04d}": m for i, m in enumerate(mutants, start=1)}
 
 
-def write_mutants(assignment: Assignment, root: Path, named: dict[str, Mutant]) -> Path:
-    """One folder per mutant under root, and the focus file the grader reads; returns it."""
+def write_mutants(assignment: Assignment, root: Path, named: dict[str, Mutant]
+                  ) -> dict[str, list[str]]:
+    """One folder per mutant under root; returns the tests each one runs (the "students" of
+    the focus file the grader reads: autograder.grading.focus)."""
     modules = assignment.manifest.modules
     reference = {m: strip_markers(assignment.reference_path(m)) for m in modules}
     for name, mutant in named.items():
@@ -264,9 +266,7 @@ def write_mutants(assignment: Assignment, root: Path, named: dict[str, Mutant]) 
         for module in modules:
             text = mutant.text if module == mutant.module else reference[module]
             (folder / module).write_text(text, encoding="utf-8")
-    focus = root.parent / f"{root.name}-focus.json"
-    focus.write_text(json.dumps({"students": focus_plan(assignment, named)}), encoding="utf-8")
-    return focus
+    return focus_plan(assignment, named)
 
 
 # --- the verdicts ------------------------------------------------------------------------------

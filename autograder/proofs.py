@@ -92,9 +92,14 @@ def load_mistakes(assignment: Assignment) -> list[Mistake]:
     return mistakes
 
 
+def edited_module(assignment: Assignment, mistake: Mistake) -> str:
+    """The submitted file `mistake` edits (its `module`, else the assignment's only one)."""
+    return mistake.module or assignment.manifest.modules[0]
+
+
 def apply_mistake(assignment: Assignment, mistake: Mistake) -> dict[str, str]:
     """The submitted files of a student who made `mistake`."""
-    module = mistake.module or assignment.manifest.modules[0]
+    module = edited_module(assignment, mistake)
     if module not in assignment.manifest.modules:
         raise ConfigError(f"{mistakes_path(assignment)}: mistake {mistake.id!r}: field "
                           f"'module': {module!r} is not a submitted module")
@@ -151,8 +156,8 @@ def mistake_focus(assignment: Assignment, names: list[str], mistakes: dict[str, 
     out: dict[str, dict[str, list[str]]] = {}
     for name in names:
         mistake = mistakes[name.removeprefix("mistake-")]
-        module = mistake.module or assignment.manifest.modules[0]
-        out[name] = {"files": [module], "tests": list(mistake.loses)}
+        out[name] = {"files": [edited_module(assignment, mistake)],
+                     "tests": list(mistake.loses)}
     return out
 
 
@@ -186,7 +191,7 @@ def judge(assignment: Assignment, name: str, kind: str, expectation: str,
     if not any(mistake.feedback.lower() in o.lower() for o in outputs):
         problems.append(f"no feedback mentions {mistake.feedback!r}")
     if len(assignment.manifest.modules) > 1:
-        score += f" ({mistake.module or assignment.manifest.modules[0]}'s tests)"
+        score += f" ({edited_module(assignment, mistake)}'s tests)"
     detail = score + ("" if not problems else "; " + "; ".join(problems))
     return Proof(name, expectation, not problems, detail, result)
 
@@ -219,16 +224,19 @@ def prove(assignment: Assignment, grade: Grade, *, only: frozenset[str] | None =
                          and not (mutants and n == "reference")]:
                 shutil.rmtree(root / name)
                 del plan[name]
-        focus, named = None, {}
+        spec: dict[str, object] = {}
+        named = {}
         if mutants:
             named = name_mutants(all_mutants(assignment))
-            focus = write_mutants(assignment, root, named)
+            spec["students"] = write_mutants(assignment, root, named)
         files = mistake_focus(assignment, [n for n in plan if kind_of(n) == "mistakes"],
                               mistakes)
         if files:
-            focus = focus or root.parent / f"{root.name}-focus.json"
-            data = json.loads(focus.read_text(encoding="utf-8")) if focus.is_file() else {}
-            focus.write_text(json.dumps({**data, "files": files}), encoding="utf-8")
+            spec["files"] = files
+        focus = None
+        if spec:  # the focus file the grader reads (autograder.grading.focus)
+            focus = root.parent / f"{root.name}-focus.json"
+            focus.write_text(json.dumps(spec), encoding="utf-8")
         results = {r.student: r for r in grade(root, focus)}
     for name, (kind, expectation) in plan.items():
         result = results.get(name)
