@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +32,24 @@ def grade_folder(course: Path, slug: str, folder: Path, *, workers: int = 2,
     grade_batch(Job(str(course), slug, Options(run_seed=seed)), discover(folder),
                 workers=workers, on_result=results.append)
     return {r.student: r for r in results}
+
+
+def grade_by_cli(course: Path, slug: str, module: str, sources: dict[str, str],
+                 tmp: Path) -> dict[str, Any]:
+    """Grade one file per student (student -> source of `module`) with `nlpgrade grade` in
+    a child process, as an instructor runs it; returns its JSON report."""
+    subs = tmp / "subs"
+    for student, source in sources.items():
+        (subs / student).mkdir(parents=True)
+        (subs / student / module).write_text(source)
+    report = tmp / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", slug, str(subs),
+                           "--course", str(course), "--json", str(report), "--db",
+                           f"sqlite:///{tmp / 'gb.db'}"],
+                          capture_output=True, text=True, timeout=600, cwd=tmp)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    data: dict[str, Any] = json.loads(report.read_text())
+    return data
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,11 @@ reaches the parent when reaped), or as an n×n table that is never used.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import REPO, grade_by_cli
 
 pytestmark = [pytest.mark.security, pytest.mark.slow]
 
@@ -37,17 +36,8 @@ STUDENTS = {
 
 def test_quadratic_work_is_caught_from_outside_however_it_is_hidden(toy_course: Path,
                                                                       tmp_path: Path) -> None:
-    subs = tmp_path / "subs"
-    for student, source in STUDENTS.items():
-        (subs / student).mkdir(parents=True)
-        (subs / student / "growth.py").write_text(source)
-    report = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "growth", str(subs),
-                           "--course", str(toy_course), "--json", str(report), "--db",
-                           f"sqlite:///{tmp_path / 'gb.db'}"],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    got = {s["student"]: s for s in json.loads(report.read_text())["submissions"]}
+    report = grade_by_cli(toy_course, "growth", "growth.py", STUDENTS, tmp_path)
+    got = {s["student"]: s for s in report["submissions"]}
     assert got["linear"]["score"] == 2
     for student in ("quadratic", "padded", "in_a_child", "table"):
         lost = {t["name"]: t for t in got[student]["tests"] if t["status"] != "passed"}
@@ -80,21 +70,11 @@ def attention_from_svd(U, S, Vh, V):
 def test_patched_probes_do_not_buy_complexity_points(tmp_path: Path) -> None:
     """Patching the jail's probe module lifted an O(n²) linear_attention to full marks; the
     points now rest on the kernel's numbers, which the student's process cannot change."""
-    from tests.conftest import REPO
-
     reference = (REPO / "solutions/linear_attention/linear_attention.py").read_text()
     honest = "\n".join(line for line in reference.splitlines() if "### " not in line)
-    subs = tmp_path / "subs"
-    for student, source in (("honest", honest), ("tampers", honest + TAMPER)):
-        (subs / student).mkdir(parents=True)
-        (subs / student / "linear_attention.py").write_text(source)
-    report = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "linear_attention",
-                           str(subs), "--course", str(REPO), "--json", str(report), "--db",
-                           f"sqlite:///{tmp_path / 'gb.db'}"],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    got = {s["student"]: s for s in json.loads(report.read_text())["submissions"]}
+    report = grade_by_cli(REPO, "linear_attention", "linear_attention.py",
+                          {"honest": honest, "tampers": honest + TAMPER}, tmp_path)
+    got = {s["student"]: s for s in report["submissions"]}
     assert got["honest"]["score"] == got["honest"]["max_score"]
     lost = {t["name"]: t["output"] for t in got["tampers"]["tests"] if t["status"] != "passed"}
     assert set(lost) == {"test_attention_from_svd_work_grows_linearly_in_n",

@@ -8,12 +8,11 @@ not exist there, so no spelling reaches them, and nothing the student's process 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import grade_by_cli
 
 pytestmark = pytest.mark.security
 
@@ -50,17 +49,7 @@ def gradient(X, w, y):
 
 def test_an_assignment_without_torch_in_its_sandbox_cannot_use_autograd(toy_course: Path,
                                                                          tmp_path: Path) -> None:
-    subs = tmp_path / "subs"
-    for student, source in STUDENTS.items():
-        (subs / student).mkdir(parents=True)
-        (subs / student / "by_hand.py").write_text(source)
-    report = tmp_path / "r.json"
-    proc = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "by_hand", str(subs),
-                           "--course", str(toy_course), "--json", str(report), "--db",
-                           f"sqlite:///{tmp_path / 'gb.db'}"],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    data = json.loads(report.read_text())
+    data = grade_by_cli(toy_course, "by_hand", "by_hand.py", STUDENTS, tmp_path)
     got = {s["student"]: s for s in data["submissions"]}
     assert "packages(numpy)" in data["isolation"]
     assert got["honest"]["score"] == 3  # tensors arrive as arrays, arrays come back
